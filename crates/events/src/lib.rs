@@ -1,0 +1,25 @@
+//! Every wire format of the HubSpot → Partner Central sync, as pure functions: HubSpot webhook
+//! events and their signatures, the `SyncEvent` queue envelope with its SQS id rules, the secret
+//! document and CloudWatch EMF lines. No AWS client and no I/O live here.
+
+pub mod emf;
+pub mod envelope;
+pub mod hubspot;
+pub mod secret;
+pub mod signature;
+
+pub use envelope::{EventSource, SCHEMA_VERSION, SyncEvent};
+pub use hubspot::{BodyError, ObjectType, WebhookEvent, parse_body};
+pub use secret::SecretDocument;
+pub use signature::{ClientSecrets, SignatureError, SignatureVersion, SignedRequest};
+
+/// HubSpot deal properties owned by the sync (REFERENCE.md §6). Changes to these are our own
+/// write-back echoing through webhooks and never need a Partner Central write.
+pub const SYNC_OWNED_PROPERTIES: [&str; 6] = [
+    "aws_opportunity_id",
+    "aws_opportunity_title",
+    "aws_sync_status",
+    "aws_sync_error",
+    "aws_review_status",
+    "aws_last_synced_at",
+];
