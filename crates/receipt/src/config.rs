@@ -1,0 +1,229 @@
+//! `Config::from_env()`: the receipt Lambda's configuration contract (README, "Configuration").
+
+use events::signature::DEFAULT_MAX_AGE_MS;
+
+use crate::filter::EventFilter;
+
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_SYNCED_EVENT_TYPES: &str = "deal.*,company.*,note.*";
+
+/// Where the HubSpot client secret(s) come from.
+#[derive(Clone, PartialEq)]
+pub enum SecretSource {
+    /// `HUBSPOT_CLIENT_SECRET` (+ `HUBSPOT_CLIENT_SECRET_PREVIOUS`), for local use and tests.
+    Plain {
+        current: String,
+        previous: Option<String>,
+    },
+    /// `HUBSPOT_SECRET_ARN`: a Secrets Manager secret read once per cold start.
+    SecretsManager { arn: String },
+    /// `SIGNATURE_VERIFICATION=disabled`: local use only; every request logs a warning.
+    Disabled,
+}
+
+impl std::fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretSource::Plain { .. } => f.write_str("Plain(<redacted>)"),
+            SecretSource::SecretsManager { arn } => write!(f, "SecretsManager({arn})"),
+            SecretSource::Disabled => f.write_str("Disabled"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub queue_url: String,
+    pub secret: SecretSource,
+    pub public_url: Option<String>,
+    pub max_age_ms: i64,
+    pub max_body_bytes: usize,
+    pub synced: EventFilter,
+    pub metrics_namespace: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("{0} must be set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `get`, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let queue_url = get("QUEUE_URL").ok_or(ConfigError::Missing("QUEUE_URL"))?;
+
+        let verification = get("SIGNATURE_VERIFICATION").unwrap_or_else(|| "enabled".into());
+        let secret = match verification.as_str() {
+            "disabled" => SecretSource::Disabled,
+            "enabled" => match (get("HUBSPOT_CLIENT_SECRET"), get("HUBSPOT_SECRET_ARN")) {
+                (Some(current), _) => SecretSource::Plain {
+                    current,
+                    previous: get("HUBSPOT_CLIENT_SECRET_PREVIOUS"),
+                },
+                (None, Some(arn)) => SecretSource::SecretsManager { arn },
+                // Fail closed: without a secret every forged request would be accepted.
+                (None, None) => {
+                    return Err(ConfigError::Missing(
+                        "HUBSPOT_CLIENT_SECRET or HUBSPOT_SECRET_ARN (or SIGNATURE_VERIFICATION=disabled, for local use only)",
+                    ));
+                }
+            },
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "SIGNATURE_VERIFICATION",
+                    reason: format!("expected `enabled` or `disabled`, got `{other}`"),
+                });
+            }
+        };
+
+        let max_age_ms = match get("SIGNATURE_MAX_AGE_SECS") {
+            None => DEFAULT_MAX_AGE_MS,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|s| *s > 0)
+                .map(|s| i64::from(s) * 1000)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "SIGNATURE_MAX_AGE_SECS",
+                    reason: format!("expected a positive number of seconds, got `{v}`"),
+                })?,
+        };
+        let max_body_bytes =
+            match get("MAX_BODY_BYTES") {
+                None => DEFAULT_MAX_BODY_BYTES,
+                Some(v) => v.parse::<usize>().ok().filter(|b| *b > 0).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name: "MAX_BODY_BYTES",
+                        reason: format!("expected a positive number of bytes, got `{v}`"),
+                    }
+                })?,
+            };
+        let public_url = get("WEBHOOK_PUBLIC_URL");
+        if let Some(url) = &public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "WEBHOOK_PUBLIC_URL",
+                reason: "must be the full URL HubSpot calls, starting with https://".into(),
+            });
+        }
+        let synced = EventFilter::parse(
+            &get("SYNCED_EVENT_TYPES").unwrap_or_else(|| DEFAULT_SYNCED_EVENT_TYPES.into()),
+        )
+        .map_err(|reason| ConfigError::Invalid {
+            name: "SYNCED_EVENT_TYPES",
+            reason,
+        })?;
+        Ok(Config {
+            queue_url,
+            secret,
+            public_url,
+            max_age_ms,
+            max_body_bytes,
+            synced,
+            metrics_namespace: get("METRICS_NAMESPACE")
+                .unwrap_or_else(|| events::emf::DEFAULT_NAMESPACE.into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn fails_closed_without_a_secret() {
+        assert_eq!(config(&[]).unwrap_err(), ConfigError::Missing("QUEUE_URL"));
+        let err = config(&[("QUEUE_URL", "q")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("HUBSPOT_CLIENT_SECRET or HUBSPOT_SECRET_ARN"),
+            "{err}"
+        );
+        let c = config(&[("QUEUE_URL", "q"), ("SIGNATURE_VERIFICATION", "disabled")]).unwrap();
+        assert_eq!(c.secret, SecretSource::Disabled);
+        assert!(config(&[("QUEUE_URL", "q"), ("SIGNATURE_VERIFICATION", "off")]).is_err());
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = config(&[
+            ("QUEUE_URL", "q"),
+            ("HUBSPOT_CLIENT_SECRET", "s"),
+            ("HUBSPOT_CLIENT_SECRET_PREVIOUS", "p"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.secret,
+            SecretSource::Plain {
+                current: "s".into(),
+                previous: Some("p".into())
+            }
+        );
+        assert_eq!((c.max_age_ms, c.max_body_bytes), (300_000, 1_048_576));
+        assert_eq!(c.metrics_namespace, "HubSpotPartnerCentralSync");
+        assert!(!format!("{c:?}").contains("\"s\""));
+        let c = config(&[
+            ("QUEUE_URL", "q"),
+            (
+                "HUBSPOT_SECRET_ARN",
+                "arn:aws:secretsmanager:us-east-1:1:secret:x",
+            ),
+            ("SIGNATURE_MAX_AGE_SECS", "60"),
+            ("MAX_BODY_BYTES", "1000"),
+            (
+                "WEBHOOK_PUBLIC_URL",
+                "https://hooks.example.com/webhook/hubspot",
+            ),
+        ])
+        .unwrap();
+        assert!(matches!(c.secret, SecretSource::SecretsManager { .. }));
+        assert_eq!((c.max_age_ms, c.max_body_bytes), (60_000, 1000));
+        assert!(
+            config(&[
+                ("QUEUE_URL", "q"),
+                ("HUBSPOT_CLIENT_SECRET", "s"),
+                ("SIGNATURE_MAX_AGE_SECS", "-1")
+            ])
+            .is_err()
+        );
+        assert!(
+            config(&[
+                ("QUEUE_URL", "q"),
+                ("HUBSPOT_CLIENT_SECRET", "s"),
+                ("MAX_BODY_BYTES", "lots")
+            ])
+            .is_err()
+        );
+        assert!(
+            config(&[
+                ("QUEUE_URL", "q"),
+                ("HUBSPOT_CLIENT_SECRET", "s"),
+                ("WEBHOOK_PUBLIC_URL", "example.com")
+            ])
+            .is_err()
+        );
+    }
+}

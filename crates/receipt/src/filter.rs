@@ -1,0 +1,100 @@
+//! Which HubSpot events the sync acts on (`SYNCED_EVENT_TYPES`).
+
+use events::WebhookEvent;
+
+/// Patterns over normalised event types: `deal.*`, `company.propertyChange`, `*`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventFilter {
+    patterns: Vec<(String, Option<String>)>,
+}
+
+impl EventFilter {
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let patterns = list
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('.') {
+                _ if p == "*" => Ok(("*".to_owned(), None)),
+                Some((object, "*")) => Ok((object.to_owned(), None)),
+                Some((object, action)) if !object.is_empty() && !action.is_empty() => {
+                    Ok((object.to_owned(), Some(action.to_owned())))
+                }
+                _ => Err(format!(
+                    "`{p}` is not `<object>.<action>`, `<object>.*` or `*`"
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if patterns.is_empty() {
+            return Err("no event types listed".into());
+        }
+        Ok(Self { patterns })
+    }
+
+    /// Whether the sync needs to see this event. Changes to the properties the sync itself
+    /// writes back are our own echo (REFERENCE.md §6) and never need a Partner Central write.
+    pub fn wants(&self, event: &WebhookEvent) -> bool {
+        if event
+            .property_name
+            .as_deref()
+            .is_some_and(|p| events::SYNC_OWNED_PROPERTIES.contains(&p))
+        {
+            return false;
+        }
+        let normalized = event.normalized_type();
+        let (object, action) = normalized
+            .split_once('.')
+            .unwrap_or((normalized.as_str(), ""));
+        self.patterns
+            .iter()
+            .any(|(o, a)| (o == "*" || o == object) && a.as_deref().is_none_or(|a| a == action))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn event(kind: &str, extra: &str) -> WebhookEvent {
+        let body = format!(
+            r#"[{{"eventId":1,"portalId":1,"occurredAt":1,"subscriptionType":"{kind}","objectId":1{extra}}}]"#
+        );
+        events::parse_body(body.as_bytes()).unwrap().remove(0)
+    }
+
+    #[test]
+    fn default_list_keeps_deals_companies_and_notes() {
+        let f = EventFilter::parse(crate::config::DEFAULT_SYNCED_EVENT_TYPES).unwrap();
+        assert!(f.wants(&event("deal.creation", "")));
+        assert!(f.wants(&event(
+            "company.propertyChange",
+            ",\"propertyName\":\"name\""
+        )));
+        assert!(f.wants(&event("object.creation", ",\"objectTypeId\":\"0-46\"")));
+        assert!(f.wants(&event("object.propertyChange", ",\"objectTypeId\":\"0-3\"")));
+        assert!(!f.wants(&event("contact.creation", "")));
+        assert!(!f.wants(&event("ticket.deletion", "")));
+        assert!(!f.wants(&event("object.creation", ",\"objectTypeId\":\"2-77\"")));
+        // our own write-back echoes are ignored
+        assert!(!f.wants(&event(
+            "deal.propertyChange",
+            ",\"propertyName\":\"aws_sync_status\""
+        )));
+    }
+
+    #[test]
+    fn custom_lists() {
+        let f = EventFilter::parse("deal.creation, contact.*").unwrap();
+        assert!(f.wants(&event("deal.creation", "")));
+        assert!(!f.wants(&event("deal.propertyChange", "")));
+        assert!(f.wants(&event("contact.merge", "")));
+        assert!(
+            EventFilter::parse("*")
+                .unwrap()
+                .wants(&event("ticket.creation", ""))
+        );
+        assert!(EventFilter::parse("deal").is_err());
+        assert!(EventFilter::parse(" , ").is_err());
+    }
+}

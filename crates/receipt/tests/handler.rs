@@ -1,0 +1,523 @@
+//! The handler against a recording in-memory queue: every answer class, partial batch failures,
+//! chunking, metrics. (tests/moto.rs repeats the important ones against a real SQS server.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use receipt::filter::EventFilter;
+use receipt::{EntryFailure, OutgoingMessage, Queue, QueueUnavailable, Receipt, Settings};
+use serde_json::{Value, json};
+use support::*;
+
+/// Records every batch; scripted answers let a test fail entries or whole calls.
+#[derive(Default)]
+struct RecordingQueue {
+    sent: Mutex<Vec<Vec<OutgoingMessage>>>,
+    script: Mutex<VecDeque<Script>>,
+}
+
+enum Script {
+    /// Fail these entry positions (by index in the call), retryable or not.
+    FailEntries(Vec<usize>, bool),
+    Unavailable,
+}
+
+impl Queue for RecordingQueue {
+    async fn send_batch(
+        &self,
+        messages: &[OutgoingMessage],
+    ) -> Result<Vec<EntryFailure>, QueueUnavailable> {
+        let script = self.script.lock().unwrap().pop_front();
+        match script {
+            Some(Script::Unavailable) => Err(QueueUnavailable("connection refused".into())),
+            Some(Script::FailEntries(positions, sender_fault)) => {
+                let failed: Vec<EntryFailure> = positions
+                    .iter()
+                    .filter_map(|p| messages.get(*p))
+                    .map(|m| EntryFailure {
+                        entry_id: m.entry_id.clone(),
+                        sender_fault,
+                        code: "InternalError".into(),
+                        message: "try again".into(),
+                    })
+                    .collect();
+                let ok = messages
+                    .iter()
+                    .filter(|m| !failed.iter().any(|f| f.entry_id == m.entry_id))
+                    .cloned()
+                    .collect();
+                self.sent.lock().unwrap().push(ok);
+                Ok(failed)
+            }
+            None => {
+                self.sent.lock().unwrap().push(messages.to_vec());
+                Ok(vec![])
+            }
+        }
+    }
+}
+
+impl RecordingQueue {
+    fn delivered(&self) -> Vec<OutgoingMessage> {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        secrets: Some(events::ClientSecrets::new(SECRET, None)),
+        public_url: None,
+        max_age_ms: 300_000,
+        max_body_bytes: 1024 * 1024,
+        synced: EventFilter::parse(receipt::config::DEFAULT_SYNCED_EVENT_TYPES).unwrap(),
+        send_attempts: 3,
+        retry_backoff: Duration::from_millis(1),
+    }
+}
+
+async fn call(
+    receipt: &Receipt<RecordingQueue>,
+    event: Value,
+) -> (i64, Value, receipt::RequestReport) {
+    let handled = receipt.handle_event(event, now_ms()).await;
+    let response = serde_json::to_value(&handled.response).unwrap();
+    let (status, body) = status_and_body(&response);
+    (status, body, handled.report)
+}
+
+fn body_of(n: usize) -> String {
+    serde_json::to_string(&hubspot_events(n, 62515)).unwrap()
+}
+
+#[tokio::test]
+async fn accepts_a_signed_delivery_and_enqueues_every_event() {
+    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let body = body_of(25);
+    let (status, answer, report) = call(&receipt, rest_event(&body, SECRET, now_ms())).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer,
+        json!({"received": 25, "enqueued": 25, "ignored": 0})
+    );
+    assert_eq!(report.signature, Some(events::SignatureVersion::V3));
+    let batches = receipt_batches(&receipt);
+    assert_eq!(
+        batches.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![10, 10, 5]
+    );
+    let delivered = receipt.queue_for_test().delivered();
+    assert_eq!(delivered.len(), 25);
+    for m in &delivered {
+        let sync = events::SyncEvent::from_json(&m.body).unwrap();
+        assert_eq!(m.group_id, sync.message_group_id());
+        assert_eq!(m.dedup_id, sync.message_deduplication_id());
+        assert!(sync.correlation_id.starts_with("req-"));
+    }
+    // within a batch, entry ids are unique
+    for batch in batches {
+        let mut ids: Vec<_> = batch.iter().map(|m| m.entry_id.clone()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), batch.len());
+    }
+}
+
+fn receipt_batches(receipt: &Receipt<RecordingQueue>) -> Vec<Vec<OutgoingMessage>> {
+    receipt.queue_for_test().sent.lock().unwrap().clone()
+}
+
+trait QueueAccess {
+    fn queue_for_test(&self) -> &RecordingQueue;
+}
+impl QueueAccess for Receipt<RecordingQueue> {
+    fn queue_for_test(&self) -> &RecordingQueue {
+        self.queue()
+    }
+}
+
+#[tokio::test]
+async fn unsynced_types_and_own_write_backs_are_acknowledged_as_ignored() {
+    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let body = json!([
+        {"eventId": 1, "portalId": 1, "occurredAt": 1, "subscriptionType": "contact.creation", "objectId": 1},
+        {"eventId": 2, "portalId": 1, "occurredAt": 1, "subscriptionType": "deal.propertyChange", "objectId": 2, "propertyName": "aws_sync_status", "propertyValue": "synced"},
+        {"eventId": 3, "portalId": 1, "occurredAt": 1, "subscriptionType": "deal.propertyChange", "objectId": 2, "propertyName": "dealname", "propertyValue": "x #AWS"}
+    ])
+    .to_string();
+    let (status, answer, _) = call(&receipt, rest_event(&body, SECRET, now_ms())).await;
+    assert_eq!(
+        (status, answer),
+        (200, json!({"received": 3, "enqueued": 1, "ignored": 2}))
+    );
+    assert_eq!(receipt.queue_for_test().delivered().len(), 1);
+}
+
+#[tokio::test]
+async fn every_malformed_input_gets_its_4xx_with_a_json_reason_and_nothing_is_enqueued() {
+    let receipt = Receipt::new(
+        RecordingQueue::default(),
+        Settings {
+            max_body_bytes: 4096,
+            ..settings()
+        },
+    );
+    let now = now_ms();
+    let good = body_of(1);
+    let cases: Vec<(&str, Value, i64, &str)> = vec![
+        (
+            "not JSON",
+            rest_event("{nope", SECRET, now),
+            400,
+            "malformed_body",
+        ),
+        (
+            "not an array",
+            rest_event(r#"{"eventId":1}"#, SECRET, now),
+            400,
+            "malformed_body",
+        ),
+        (
+            "wrong field type",
+            rest_event(
+                r#"[{"eventId":"one","portalId":1,"occurredAt":1,"subscriptionType":"deal.creation","objectId":1}]"#,
+                SECRET,
+                now,
+            ),
+            400,
+            "malformed_body",
+        ),
+        (
+            "missing signature",
+            rest_event_with_headers("POST", &good, json!({})),
+            401,
+            "missing_signature",
+        ),
+        (
+            "wrong secret",
+            rest_event(&good, "not-the-secret", now),
+            401,
+            "invalid_signature",
+        ),
+        (
+            "stale",
+            rest_event(&good, SECRET, now - 301_000),
+            401,
+            "stale_signature",
+        ),
+        (
+            "future",
+            rest_event(&good, SECRET, now + 301_000),
+            401,
+            "stale_signature",
+        ),
+        (
+            "too large",
+            rest_event(&"x".repeat(5000), SECRET, now),
+            413,
+            "payload_too_large",
+        ),
+        (
+            "GET",
+            rest_event_with_headers("GET", "", json!({})),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "not an API Gateway event",
+            json!({"httpMethod": 12}),
+            400,
+            "malformed_request",
+        ),
+    ];
+    for (name, event, want_status, want_reason) in cases {
+        let handled = receipt.handle_event(event, now).await;
+        let response = serde_json::to_value(&handled.response).unwrap();
+        let (status, body) = status_and_body(&response);
+        assert_eq!(status, want_status, "{name}: {body}");
+        assert_eq!(body["error"], want_reason, "{name}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{name}"
+        );
+        assert_eq!(
+            response["headers"]["content-type"], "application/json",
+            "{name}"
+        );
+        assert!(
+            !response.to_string().contains(SECRET),
+            "{name}: the secret must never be echoed"
+        );
+        assert_eq!(handled.report.reason, Some(want_reason), "{name}");
+        if want_status == 405 {
+            assert_eq!(response["headers"]["allow"], "POST");
+        }
+    }
+    assert!(receipt.queue_for_test().delivered().is_empty());
+}
+
+#[tokio::test]
+async fn tampered_body_is_refused() {
+    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let mut event = rest_event(&body_of(3), SECRET, now_ms());
+    event["body"] = Value::String(body_of(3).replace("62515", "62516"));
+    let (status, answer, _) = call(&receipt, event).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (401, Some("invalid_signature"))
+    );
+}
+
+#[tokio::test]
+async fn previous_secret_still_verifies_during_rotation() {
+    let rotating = Settings {
+        secrets: Some(events::ClientSecrets::new(
+            "new-secret",
+            Some(SECRET.into()),
+        )),
+        ..settings()
+    };
+    let receipt = Receipt::new(RecordingQueue::default(), rotating);
+    let (old, _, _) = call(&receipt, rest_event(&body_of(1), SECRET, now_ms())).await;
+    let (new, _, _) = call(&receipt, rest_event(&body_of(1), "new-secret", now_ms())).await;
+    assert_eq!((old, new), (200, 200));
+}
+
+#[tokio::test]
+async fn configured_public_url_is_the_signing_uri() {
+    let public = "https://hooks.example.com/hubspot";
+    let receipt = Receipt::new(
+        RecordingQueue::default(),
+        Settings {
+            public_url: Some(public.into()),
+            ..settings()
+        },
+    );
+    let body = body_of(1);
+    let ts = now_ms().to_string();
+    let sig = events::signature::v3_signature(SECRET, "POST", public, body.as_bytes(), &ts);
+    let event = rest_event_with_headers(
+        "POST",
+        &body,
+        json!({"X-HubSpot-Signature-v3": sig, "X-HubSpot-Request-Timestamp": ts}),
+    );
+    assert_eq!(call(&receipt, event).await.0, 200);
+    // signed for the execute-api URL instead: refused, the configured URL wins
+    assert_eq!(
+        call(&receipt, rest_event(&body, SECRET, now_ms())).await.0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn v1_and_v2_signatures_are_accepted() {
+    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let body = body_of(2);
+    let v1 = hex::encode(events::signature::v1_digest(SECRET, body.as_bytes()));
+    let v2 = hex::encode(events::signature::v2_digest(
+        SECRET,
+        "POST",
+        URL,
+        body.as_bytes(),
+    ));
+    let e1 = rest_event_with_headers(
+        "POST",
+        &body,
+        json!({"X-HubSpot-Signature": v1, "X-HubSpot-Signature-Version": "v1"}),
+    );
+    let e2 = rest_event_with_headers(
+        "POST",
+        &body,
+        json!({"X-HubSpot-Signature": v2, "X-HubSpot-Signature-Version": "v2"}),
+    );
+    assert_eq!(
+        call(&receipt, e1).await.2.signature,
+        Some(events::SignatureVersion::V1)
+    );
+    assert_eq!(
+        call(&receipt, e2).await.2.signature,
+        Some(events::SignatureVersion::V2)
+    );
+}
+
+#[tokio::test]
+async fn partially_failed_entries_are_retried_until_enqueued() {
+    let queue = RecordingQueue::default();
+    queue.script.lock().unwrap().extend([
+        Script::FailEntries(vec![1, 3], false),
+        Script::FailEntries(vec![0], false),
+    ]);
+    let receipt = Receipt::new(queue, settings());
+    let (status, answer, _) = call(&receipt, rest_event(&body_of(5), SECRET, now_ms())).await;
+    assert_eq!(
+        (status, answer),
+        (200, json!({"received": 5, "enqueued": 5, "ignored": 0}))
+    );
+    let delivered = receipt.queue_for_test().delivered();
+    assert_eq!(delivered.len(), 5);
+    assert_eq!(
+        receipt_batches(&receipt)
+            .iter()
+            .map(Vec::len)
+            .collect::<Vec<_>>(),
+        vec![3, 1, 1]
+    );
+}
+
+#[tokio::test]
+async fn entries_still_failing_after_the_retries_mean_503() {
+    let queue = RecordingQueue::default();
+    queue
+        .script
+        .lock()
+        .unwrap()
+        .extend((0..3).map(|_| Script::FailEntries(vec![0], false)));
+    let receipt = Receipt::new(queue, settings());
+    let (status, answer, report) = call(&receipt, rest_event(&body_of(4), SECRET, now_ms())).await;
+    assert_eq!(status, 503);
+    assert_eq!(answer["error"], "enqueue_failed");
+    assert_eq!(
+        (answer["enqueued"].as_u64(), answer["failed"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(report.reason, Some("enqueue_failed"));
+}
+
+#[tokio::test]
+async fn sender_faults_are_not_retried_and_mean_503() {
+    let queue = RecordingQueue::default();
+    queue
+        .script
+        .lock()
+        .unwrap()
+        .push_back(Script::FailEntries(vec![0], true));
+    let receipt = Receipt::new(queue, settings());
+    let (status, _, _) = call(&receipt, rest_event(&body_of(2), SECRET, now_ms())).await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        receipt_batches(&receipt).len(),
+        1,
+        "a sender fault is final: no second call"
+    );
+}
+
+#[tokio::test]
+async fn unreachable_queue_means_503_never_200() {
+    let queue = RecordingQueue::default();
+    queue
+        .script
+        .lock()
+        .unwrap()
+        .extend((0..10).map(|_| Script::Unavailable));
+    let receipt = Receipt::new(queue, settings());
+    let (status, answer, _) = call(&receipt, rest_event(&body_of(12), SECRET, now_ms())).await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        (answer["enqueued"].as_u64(), answer["failed"].as_u64()),
+        (Some(0), Some(12))
+    );
+}
+
+#[tokio::test]
+async fn disabled_verification_accepts_unsigned_requests() {
+    let receipt = Receipt::new(
+        RecordingQueue::default(),
+        Settings {
+            secrets: None,
+            ..settings()
+        },
+    );
+    let event = rest_event_with_headers("POST", &body_of(2), json!({}));
+    assert_eq!(call(&receipt, event).await.0, 200);
+}
+
+#[tokio::test]
+async fn oversized_events_are_slimmed_not_lost() {
+    let receipt = Receipt::new(
+        RecordingQueue::default(),
+        Settings {
+            max_body_bytes: 2 * 1024 * 1024,
+            ..settings()
+        },
+    );
+    let huge = "v".repeat(300 * 1024);
+    let body = json!([{"eventId": 1, "portalId": 1, "occurredAt": 1, "subscriptionType": "deal.propertyChange", "objectId": 9,
+                        "propertyName": "description", "propertyValue": huge}])
+    .to_string();
+    let (status, _, _) = call(&receipt, rest_event(&body, SECRET, now_ms())).await;
+    assert_eq!(status, 200);
+    let delivered = receipt.queue_for_test().delivered();
+    assert!(delivered[0].body.len() < receipt::handler::MAX_MESSAGE_BYTES);
+    let sync = events::SyncEvent::from_json(&delivered[0].body).unwrap();
+    assert_eq!(
+        (sync.object_id.as_str(), sync.event_type.as_str()),
+        ("9", "deal.propertyChange")
+    );
+    assert_eq!(sync.hubspot.unwrap().extra["propertyValueOmitted"], true);
+}
+
+#[tokio::test]
+async fn http_api_v2_payloads_work_too() {
+    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let body = body_of(3);
+    let ts = now_ms().to_string();
+    let url = "https://hooks.example.com/webhook/hubspot";
+    let sig = events::signature::v3_signature(SECRET, "POST", url, body.as_bytes(), &ts);
+    use base64::Engine as _;
+    let event = json!({
+        "version": "2.0", "routeKey": "POST /webhook/hubspot", "rawPath": "/webhook/hubspot", "rawQueryString": "",
+        "headers": {"host": "hooks.example.com", "x-forwarded-proto": "https", "x-hubspot-signature-v3": sig, "x-hubspot-request-timestamp": ts},
+        "requestContext": {"accountId": "1", "apiId": "x", "domainName": "hooks.example.com", "domainPrefix": "hooks",
+                           "http": {"method": "POST", "path": "/webhook/hubspot", "protocol": "HTTP/1.1", "sourceIp": "1.2.3.4", "userAgent": "x"},
+                           "requestId": "v2", "routeKey": "POST /webhook/hubspot", "stage": "$default", "time": "", "timeEpoch": 0},
+        "body": base64::engine::general_purpose::STANDARD.encode(&body), "isBase64Encoded": true
+    });
+    let (status, answer, _) = call(&receipt, event).await;
+    assert_eq!((status, answer["enqueued"].as_u64()), (200, Some(3)));
+}
+
+#[test]
+fn metrics_lines_carry_counts_and_rejection_reasons() {
+    let report = receipt::RequestReport {
+        status: 401,
+        reason: Some("stale_signature"),
+        received: 0,
+        ..Default::default()
+    };
+    let lines = report.emf_lines("NS", 1);
+    assert_eq!(lines.len(), 2);
+    let rejected: Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(
+        (
+            rejected["Reason"].as_str(),
+            rejected["RequestsRejected"].as_u64()
+        ),
+        (Some("stale_signature"), Some(1))
+    );
+    let ok = receipt::RequestReport {
+        status: 200,
+        received: 5,
+        enqueued: 4,
+        ignored: 1,
+        ..Default::default()
+    };
+    let lines = ok.emf_lines("NS", 1);
+    assert_eq!(lines.len(), 1);
+    let counts: Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(
+        (
+            counts["EventsReceived"].as_u64(),
+            counts["EventsEnqueued"].as_u64(),
+            counts["EventsIgnored"].as_u64()
+        ),
+        (Some(5), Some(4), Some(1))
+    );
+}

@@ -1,0 +1,86 @@
+//! Builders for signed HubSpot deliveries as API Gateway hands them to the Lambda.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{Value, json};
+
+pub const SECRET: &str = "test-client-secret";
+pub const URL: &str = "https://abc123.execute-api.us-east-1.amazonaws.com/dev/webhook/hubspot";
+
+/// `n` distinct HubSpot events: deals, companies and a few notes (generic `object.*`), with
+/// property changes, so group ids and dedup ids vary the way real traffic does.
+pub fn hubspot_events(n: usize, portal: u64) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            let i = i as u64;
+            match i % 5 {
+                0 => json!({"eventId": 1000 + i, "subscriptionId": 1, "portalId": portal, "appId": 7, "occurredAt": 1_700_000_000_000u64 + i,
+                            "subscriptionType": "deal.creation", "attemptNumber": 0, "objectId": 5000 + i, "changeSource": "CRM", "changeFlag": "NEW"}),
+                1 | 2 => json!({"eventId": 1000 + i, "subscriptionId": 2, "portalId": portal, "appId": 7, "occurredAt": 1_700_000_000_000u64 + i,
+                                "subscriptionType": "deal.propertyChange", "attemptNumber": 0, "objectId": 5000 + i % 7,
+                                "propertyName": "amount", "propertyValue": format!("{}", 100 * i), "changeSource": "CRM"}),
+                3 => json!({"eventId": 1000 + i, "subscriptionId": 3, "portalId": portal, "appId": 7, "occurredAt": 1_700_000_000_000u64 + i,
+                            "subscriptionType": "company.propertyChange", "attemptNumber": 0, "objectId": 5000 + i % 7,
+                            "propertyName": "industry", "propertyValue": "COMPUTER_SOFTWARE"}),
+                _ => json!({"eventId": 1000 + i, "subscriptionId": 4, "portalId": portal, "appId": 7, "occurredAt": 1_700_000_000_000u64 + i,
+                            "subscriptionType": "object.creation", "objectTypeId": "0-46", "attemptNumber": 0, "objectId": 9000 + i}),
+            }
+        })
+        .collect()
+}
+
+pub fn now_ms() -> i64 {
+    receipt::now_ms()
+}
+
+/// A REST API (`ApiGatewayProxyRequest`) event carrying `body`, v3-signed with `secret` at `timestamp`.
+pub fn rest_event(body: &str, secret: &str, timestamp: i64) -> Value {
+    let ts = timestamp.to_string();
+    let signature = events::signature::v3_signature(secret, "POST", URL, body.as_bytes(), &ts);
+    rest_event_with_headers(
+        "POST",
+        body,
+        json!({"X-HubSpot-Signature-v3": signature, "X-HubSpot-Request-Timestamp": ts, "X-HubSpot-Signature-Version": "v3"}),
+    )
+}
+
+pub fn rest_event_with_headers(method: &str, body: &str, signature_headers: Value) -> Value {
+    let mut headers = json!({
+        "Host": "abc123.execute-api.us-east-1.amazonaws.com",
+        "X-Forwarded-Proto": "https",
+        "Content-Type": "application/json",
+        "User-Agent": "HubSpot Connect 2.0 (http://dev.hubspot.com/)"
+    });
+    for (k, v) in signature_headers.as_object().unwrap() {
+        headers[k] = v.clone();
+    }
+    json!({
+        "resource": "/webhook/hubspot", "path": "/webhook/hubspot", "httpMethod": method,
+        "headers": headers, "multiValueHeaders": {},
+        "queryStringParameters": null, "multiValueQueryStringParameters": null,
+        "pathParameters": null, "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "abc123", "resourceId": "r1", "resourcePath": "/webhook/hubspot",
+            "stage": "dev", "path": "/dev/webhook/hubspot", "httpMethod": method,
+            "requestId": format!("req-{}", uuid_like()), "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "identity": {"sourceIp": "54.174.0.1"}, "protocol": "HTTP/1.1", "requestTimeEpoch": 0
+        },
+        "body": body, "isBase64Encoded": false
+    })
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{:08x}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Status code and parsed JSON body of a handler response.
+pub fn status_and_body(response: &Value) -> (i64, Value) {
+    let status = response["statusCode"].as_i64().unwrap();
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    (status, body)
+}
