@@ -1,0 +1,83 @@
+"""dashboard.yaml: the body is valid JSON, every import is exported by template.yaml, and the
+metric names match the EMF contract the Rust code emits."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+RECEIPT_REASONS = [
+    "method_not_allowed", "payload_too_large", "missing_signature", "invalid_signature",
+    "stale_signature", "malformed_body", "enqueue_failed",
+]
+SYNC_OUTCOMES = [
+    "created", "updated", "unchanged", "blocked", "skipped", "data_error", "transient_error", "not_found",
+]
+
+
+@pytest.fixture(scope="module")
+def body_and_variables(dashboard):
+    template_text, variables = dashboard["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    return template_text, variables
+
+
+@pytest.fixture(scope="module")
+def body(body_and_variables):
+    text, _ = body_and_variables
+    # Stand-in values for ${...} so the JSON can be parsed as CloudWatch will see it.
+    return json.loads(re.sub(r"\$\{[^}]+\}", "x", text))
+
+
+def metric_rows(body):
+    for widget in body["widgets"]:
+        if widget["type"] == "metric":
+            yield from widget["properties"]["metrics"]
+
+
+def test_every_substitution_is_defined(body_and_variables, dashboard):
+    text, variables = body_and_variables
+    used = set(re.findall(r"\$\{([^}]+)\}", text))
+    builtins = {"AWS::Region"} | set(dashboard["Parameters"])
+    assert used - builtins == set(variables)
+
+
+def test_imports_are_exports_of_the_main_template(body_and_variables, template):
+    _, variables = body_and_variables
+    exported = {
+        out["Export"]["Name"]["Fn::Sub"] for out in template["Outputs"].values() if "Export" in out
+    }
+    for name, value in variables.items():
+        imported = value["Fn::ImportValue"]["Fn::Sub"]
+        assert imported.replace("${MainStackName}", "${AWS::StackName}") in exported, name
+
+
+def test_emf_business_metrics_are_charted(body):
+    rows = [row for row in metric_rows(body) if row[0] == "x"]  # the ${MetricsNamespace} rows
+    names = {row[1] for row in rows}
+    assert {"EventsReceived", "EventsEnqueued", "EventsIgnored", "RequestsRejected", "SyncOutcome",
+            "PartnerCentralWrites", "MessagesMoved", "MessagesSkipped", "MessagesFailed"} <= names
+    reasons = [row[5] for row in rows if row[1] == "RequestsRejected"]
+    outcomes = [row[5] for row in rows if row[1] == "SyncOutcome"]
+    assert reasons == RECEIPT_REASONS
+    assert outcomes == SYNC_OUTCOMES
+    for row in rows:
+        assert row[2] == "Function" and row[3] in ("receipt", "processor", "reprocess-dlq")
+
+
+def test_lambda_widgets_cover_every_function(body_and_variables):
+    text, _ = body_and_variables
+    for fn in ("ReceiptFn", "ProcessorFn", "ReprocessFn"):
+        for metric in ("Invocations", "Errors", "Throttles"):
+            assert f'"{metric}", "FunctionName", "${{{fn}}}"' in text, (fn, metric)
+        for stat in ("p50", "p90", "p99"):
+            assert f'"Duration", "FunctionName", "${{{fn}}}", {{"stat": "{stat}"' in text, (fn, stat)
+
+
+def test_log_widgets_query_errors_and_one_correlation_id(body, dashboard):
+    queries = [w["properties"]["query"] for w in body["widgets"] if w["type"] == "log"]
+    errors, trail = queries
+    assert "level" in errors and "ERROR" in errors and errors.count("SOURCE") == 3
+    (variable,) = body["variables"]
+    assert variable["pattern"] in trail

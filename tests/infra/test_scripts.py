@@ -1,0 +1,159 @@
+"""The operator scripts, run for real: the webhook signature against Python's HMAC and a local HTTP
+server, the reprocess payload against a stub `aws` command on PATH."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from conftest import ROOT
+
+SCRIPTS = ROOT / "scripts"
+needs = {tool: pytest.mark.skipif(shutil.which(tool) is None, reason=f"{tool} is not installed") for tool in ("openssl", "curl", "jq")}
+
+
+def run(args, env=None, check=True):
+    return subprocess.run(
+        args, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=60, check=check
+    )
+
+
+def expected_signature(secret: str, url: str, body: bytes, timestamp: str) -> str:
+    message = b"POST" + url.encode() + body + timestamp.encode()
+    return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
+
+
+@pytest.mark.parametrize("script", ["deploy.sh", "send-test-webhook.sh", "reprocess-dlq.sh"])
+def test_scripts_have_help(script):
+    result = run([SCRIPTS / script, "--help"])
+    assert result.stdout.startswith("Usage: scripts/" + script)
+
+
+@needs["openssl"]
+@needs["curl"]
+def test_send_test_webhook_signs_the_exact_bytes_it_sends(tmp_path):
+    received = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            received["headers"] = dict(self.headers)
+            received["body"] = self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(202)
+            self.end_headers()
+            self.wfile.write(b'{"enqueued":1}')
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/dev/webhook/hubspot?x=1"
+    body_file = tmp_path / "events.json"
+    body_file.write_bytes(b'[{"eventId":1,"objectId":7,"subscriptionType":"deal.creation"}]\n')
+    try:
+        result = run(
+            [SCRIPTS / "send-test-webhook.sh", "--url", url, "--body-file", body_file, "--timestamp", "1700000000000"],
+            env={"HUBSPOT_CLIENT_SECRET": "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"},
+        )
+    finally:
+        thread.join(5)
+        server.server_close()
+    assert result.stdout.startswith("HTTP 202")
+    headers = received["headers"]
+    assert received["body"] == body_file.read_bytes()
+    assert headers["X-HubSpot-Signature-Version"] == "v3"
+    assert headers["X-HubSpot-Request-Timestamp"] == "1700000000000"
+    assert headers["X-HubSpot-Signature-v3"] == expected_signature(
+        "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy", url, body_file.read_bytes(), "1700000000000"
+    )
+
+
+@needs["openssl"]
+def test_send_test_webhook_default_body_is_a_hubspot_event_array():
+    result = run([SCRIPTS / "send-test-webhook.sh", "--url", "https://h.example/x", "--secret", "s", "--dry-run"])
+    lines = result.stdout.splitlines()
+    body = json.loads(lines[-1])
+    assert body[0]["subscriptionType"] == "deal.propertyChange" and isinstance(body[0]["objectId"], int)
+    signature = next(line.split(": ", 1)[1] for line in lines if line.startswith("X-HubSpot-Signature-v3"))
+    timestamp = next(line.split(": ", 1)[1] for line in lines if line.startswith("X-HubSpot-Request-Timestamp"))
+    assert signature == expected_signature("s", "https://h.example/x", lines[-1].encode(), timestamp)
+
+
+def test_send_test_webhook_requires_a_secret():
+    result = run([SCRIPTS / "send-test-webhook.sh", "--url", "https://h.example/x"], env={"HUBSPOT_CLIENT_SECRET": ""}, check=False)
+    assert result.returncode == 2 and "secret" in result.stderr
+
+
+@pytest.fixture()
+def fake_aws(tmp_path):
+    """An `aws` on PATH that answers describe-stacks and records the lambda invoke payload."""
+    log = tmp_path / "invoke.json"
+    stub = tmp_path / "aws"
+    stub.write_text(f"""#!/usr/bin/env bash
+set -euo pipefail
+if [ "$1" = cloudformation ]; then echo hubspot-pc-sync-dev-reprocess-dlq; exit 0; fi
+payload=""; out=""
+while [ $# -gt 0 ]; do
+  case "$1" in --payload) payload="$2"; shift 2 ;; --function-name) echo "$2" > {tmp_path}/fn; shift 2 ;; *) out="$1"; shift ;; esac
+done
+printf '%s' "$payload" > {log}
+echo '{{"moved":0,"skipped":0,"failed":0,"dryRun":true}}' > "$out"
+echo '{{"StatusCode":200}}'
+""")
+    stub.chmod(0o755)
+    return tmp_path, log
+
+
+@needs["jq"]
+def test_reprocess_dlq_builds_the_payload_the_lambda_expects(fake_aws):
+    bindir, log = fake_aws
+    result = run(
+        [SCRIPTS / "reprocess-dlq.sh", "dev", "--dry-run", "--max", "25", "--filter-event-type", "deal.propertyChange",
+         "--filter-object-type", "deal", "--filter-object-id", "123", "--filter-portal-id", "62515"],
+        env={"PATH": f"{bindir}:{os.environ['PATH']}"},
+    )
+    assert json.loads(log.read_text()) == {
+        "dryRun": True, "maxMessages": 25,
+        "filter": {"eventType": "deal.propertyChange", "objectType": "deal", "objectId": "123", "portalId": 62515},
+    }
+    assert (bindir / "fn").read_text().strip() == "hubspot-pc-sync-dev-reprocess-dlq"
+    assert json.loads(result.stdout)["dryRun"] is True
+
+
+@needs["jq"]
+def test_reprocess_dlq_sends_only_what_was_asked(fake_aws):
+    bindir, log = fake_aws
+    run([SCRIPTS / "reprocess-dlq.sh", "staging"], env={"PATH": f"{bindir}:{os.environ['PATH']}"})
+    assert json.loads(log.read_text()) == {"dryRun": False, "filter": {}}
+
+
+def test_reprocess_dlq_rejects_bad_numbers():
+    result = run([SCRIPTS / "reprocess-dlq.sh", "dev", "--max", "0"], check=False)
+    assert result.returncode == 2 and "--max" in result.stderr
+
+
+def test_deploy_merges_extra_parameters_with_samconfig(tmp_path):
+    calls = tmp_path / "calls"
+    for tool in ("sam", "aws"):
+        stub = tmp_path / tool
+        stub.write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> {calls}\n')
+        stub.chmod(0o755)
+    run([SCRIPTS / "deploy.sh", "dev", "--skip-build", "--param", "AlarmEmail=ops@example.com"],
+        env={"PATH": f"{tmp_path}:{os.environ['PATH']}"})
+    lines = calls.read_text().splitlines()
+    deploy = next(line for line in lines if line.startswith("sam deploy"))
+    assert deploy.split("--parameter-overrides ", 1)[1].split() == [
+        "Environment=dev", "PartnerCentralCatalog=Sandbox", "LogRetentionDays=14", "MaxReceiveCount=5",
+        "AlarmEmail=ops@example.com",
+    ]
+    assert any("--stack-name hubspot-pc-sync-dev-dashboard" in line for line in lines)

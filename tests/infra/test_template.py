@@ -1,0 +1,324 @@
+"""Assertions on template.yaml that cfn-lint and checkov cannot make: the project's own rules."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from conftest import (
+    ROOT,
+    alarm_suffixes,
+    as_list,
+    branches,
+    function_properties,
+    resources_of_type,
+    runbook_headings,
+)
+
+FUNCTIONS = {
+    "ReceiptFunction": ("receipt", "crates/receipt"),
+    "ProcessorFunction": ("processor", "crates/processor"),
+    "ReprocessDlqFunction": ("reprocess-dlq", "crates/reprocess-dlq"),
+}
+
+# The variables each binary reads (the Rust Config::from_env of each crate).
+ENVIRONMENT = {
+    "ReceiptFunction": {
+        "QUEUE_URL", "HUBSPOT_SECRET_ARN", "WEBHOOK_PUBLIC_URL", "SIGNATURE_MAX_AGE_SECS",
+        "MAX_BODY_BYTES", "SYNCED_EVENT_TYPES", "METRICS_NAMESPACE",
+    },
+    "ProcessorFunction": {
+        "HUBSPOT_SECRET_ARN", "HUBSPOT_API_BASE_URL", "PARTNER_CENTRAL_CATALOG",
+        "PARTNER_CENTRAL_ROLE_ARN", "PARTNER_CENTRAL_EXTERNAL_ID", "PARTNER_CENTRAL_SOLUTION_ID",
+        "SYNC_TRIGGER", "METRICS_NAMESPACE",
+    },
+    "ReprocessDlqFunction": {"QUEUE_URL", "DLQ_URL", "METRICS_NAMESPACE"},
+}
+
+# Alarm suffix -> (namespace, metric, threshold) for single-metric alarms; None = metric math.
+EXPECTED_ALARMS = {
+    "DlqMessagesWarning": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 0),
+    "DlqMessagesCritical": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 10),
+    "QueueAgeWarning": ("AWS/SQS", "ApproximateAgeOfOldestMessage", 300),
+    "QueueAgeCritical": ("AWS/SQS", "ApproximateAgeOfOldestMessage", 600),
+    "QueueDepthHigh": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 1000),
+    "ReceiptErrorRate": None,
+    "ProcessorErrorRate": None,
+    "ReceiptThrottles": ("AWS/Lambda", "Throttles", 0),
+    "ProcessorThrottles": ("AWS/Lambda", "Throttles", 0),
+    "ReprocessDlqThrottles": ("AWS/Lambda", "Throttles", 0),
+    "Api5xxErrors": ("AWS/ApiGateway", "5XXError", 5),
+    "ReceiptDurationP99": ("AWS/Lambda", "Duration", 1000),
+}
+
+# Service Authorization Reference: these partnercentral actions have no resource type, so they can
+# only be granted on "*" (always with a partnercentral:Catalog condition).
+NO_RESOURCE_TYPE_ACTIONS = {"partnercentral:CreateOpportunity", "partnercentral:ListOpportunities"}
+
+
+# ---------------------------------------------------------------- checkers (also run on broken copies)
+
+def missing_alarms(template: dict) -> set[str]:
+    return set(EXPECTED_ALARMS) - set(alarm_suffixes(template))
+
+
+def own_policy_statements(template: dict):
+    """(resource id, statement) for every identity policy statement the template itself writes."""
+    for rid, res in template["Resources"].items():
+        props = res.get("Properties", {})
+        docs = []
+        if res["Type"] == "AWS::IAM::Role":
+            docs = [p["PolicyDocument"] for p in props.get("Policies", [])]
+        elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            docs = [props["PolicyDocument"]]
+        elif res["Type"] == "AWS::Serverless::Function":
+            docs = [p for p in as_list(props.get("Policies", [])) if isinstance(p, dict) and "Statement" in p]
+        for doc in docs:
+            for raw in as_list(doc["Statement"]):
+                for statement in branches(raw):
+                    yield rid, statement
+
+
+def wildcard_violations(template: dict) -> list[str]:
+    problems = []
+    for rid, st in own_policy_statements(template):
+        actions = set(as_list(st.get("Action", [])))
+        if any(a == "*" or a.endswith(":*") for a in actions):
+            problems.append(f"{rid}/{st.get('Sid')}: wildcard action {sorted(actions)}")
+        if "*" in as_list(st.get("Resource", [])):
+            catalog_condition = "partnercentral:Catalog" in st.get("Condition", {}).get("StringEquals", {})
+            if not (actions <= NO_RESOURCE_TYPE_ACTIONS and catalog_condition):
+                problems.append(f"{rid}/{st.get('Sid')}: Resource '*' for {sorted(actions)}")
+    for rid, key in resources_of_type(template, "AWS::KMS::Key").items():
+        for st in key["Properties"]["KeyPolicy"]["Statement"]:
+            # Resource "*" in a key policy means "this key"; a wildcard action never is fine.
+            if any(a in ("*", "kms:*") for a in as_list(st["Action"])):
+                problems.append(f"{rid}/{st.get('Sid')}: wildcard action in key policy")
+    return problems
+
+
+def runbook_gaps(template: dict, runbook_text: str) -> tuple[set[str], set[str]]:
+    alarms, headings = set(alarm_suffixes(template)), runbook_headings(runbook_text)
+    return alarms - headings, {h for h in headings if re.fullmatch(r"[A-Za-z0-9]+", h)} - alarms
+
+
+# ---------------------------------------------------------------- queues
+
+def test_visibility_timeout_is_at_least_six_processor_timeouts(template):
+    queue = template["Resources"]["EventsQueue"]["Properties"]
+    processor = function_properties(template, "ProcessorFunction")
+    assert int(queue["VisibilityTimeout"]) >= 6 * int(processor["Timeout"])
+
+
+def test_main_queue_redrives_to_the_dlq_after_max_receive_count(template):
+    redrive = template["Resources"]["EventsQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["EventsDlq", "Arn"]}
+    assert redrive["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
+    assert template["Parameters"]["MaxReceiveCount"]["Default"] == 5
+
+
+@pytest.mark.parametrize("queue", ["EventsQueue", "EventsDlq"])
+def test_queues_are_fifo_encrypted_and_keep_messages_14_days(template, queue):
+    props = template["Resources"][queue]["Properties"]
+    assert props["FifoQueue"] is True
+    assert props["SqsManagedSseEnabled"] is True
+    assert int(props["MessageRetentionPeriod"]) == 14 * 24 * 3600
+    assert props["QueueName"]["Fn::Sub"].endswith(".fifo")
+
+
+def test_dlq_accepts_redrive_only_from_the_main_queue(template):
+    allow = template["Resources"]["EventsDlq"]["Properties"]["RedriveAllowPolicy"]
+    assert allow["redrivePermission"] == "byQueue"
+    (source,) = allow["sourceQueueArns"]
+    main_name = template["Resources"]["EventsQueue"]["Properties"]["QueueName"]["Fn::Sub"]
+    assert source["Fn::Sub"].endswith(":" + main_name)
+
+
+def test_high_throughput_fifo_is_configured_together(template):
+    props = template["Resources"]["EventsQueue"]["Properties"]
+    assert (props["DeduplicationScope"], props["FifoThroughputLimit"]) == ("messageGroup", "perMessageGroupId")
+
+
+# ---------------------------------------------------------------- functions
+
+def test_processor_consumes_the_queue_with_partial_batch_responses(template):
+    (event,) = function_properties(template, "ProcessorFunction")["Events"].values()
+    assert event["Type"] == "SQS"
+    props = event["Properties"]
+    assert props["Queue"] == {"Fn::GetAtt": ["EventsQueue", "Arn"]}
+    assert props["BatchSize"] == 10
+    assert "ReportBatchItemFailures" in props["FunctionResponseTypes"]
+    assert props["ScalingConfig"]["MaximumConcurrency"] == 2
+
+
+def test_receipt_is_behind_the_rest_api_and_reprocessor_has_no_trigger(template):
+    (event,) = function_properties(template, "ReceiptFunction")["Events"].values()
+    assert event["Type"] == "Api"
+    assert (event["Properties"]["Path"], event["Properties"]["Method"].lower()) == ("/webhook/hubspot", "post")
+    assert event["Properties"]["RestApiId"] == {"Ref": "WebhookApi"}
+    assert not function_properties(template, "ReprocessDlqFunction").get("Events")
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_function_is_an_arm64_rust_bootstrap_built_by_cargo_lambda(template, logical_id):
+    binary, crate = FUNCTIONS[logical_id]
+    props = function_properties(template, logical_id)
+    assert props["Runtime"] == "provided.al2023"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == "bootstrap"
+    metadata = template["Resources"][logical_id]["Metadata"]
+    assert metadata["BuildMethod"] == "rust-cargolambda"
+    assert metadata["BuildProperties"]["Binary"] == binary
+    manifest = ROOT / crate / "Cargo.toml"
+    if not manifest.exists():
+        pytest.skip(f"{crate} is not in the workspace yet")
+    bins = [b["name"] for b in tomllib.loads(manifest.read_text()).get("bin", [])]
+    assert binary in bins, f"{crate} has no [[bin]] named {binary}"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_function_logs_json_to_its_own_log_group_with_retention(template, logical_id):
+    logging = function_properties(template, logical_id)["LoggingConfig"]
+    assert logging["LogFormat"] == "JSON"
+    group_id = logging["LogGroup"]["Ref"]
+    group = template["Resources"][group_id]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_function_environment_matches_what_the_binary_reads(template, logical_id):
+    variables = function_properties(template, logical_id)["Environment"]["Variables"]
+    assert set(variables) == ENVIRONMENT[logical_id]
+    src = ROOT / FUNCTIONS[logical_id][1] / "src"
+    if not src.exists():
+        pytest.skip(f"{src} does not exist yet")
+    code = "\n".join(p.read_text() for p in src.rglob("*.rs"))
+    unread = {name for name in variables if f'"{name}"' not in code}
+    assert not unread, f"{logical_id} sets variables its crate never reads: {sorted(unread)}"
+
+
+def test_no_secret_is_a_template_parameter(template):
+    for name, param in template["Parameters"].items():
+        assert not re.search(r"(token|password|clientsecret)", name, re.I), name
+        assert "NoEcho" not in param, f"{name}: secrets go to Secrets Manager, not NoEcho parameters"
+
+
+# ---------------------------------------------------------------- IAM
+
+def test_own_policies_use_no_wildcard_action_or_resource(template):
+    assert wildcard_violations(template) == []
+
+
+def test_wildcard_check_can_fail(mutable_template):
+    statements = mutable_template["Resources"]["ReceiptRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    statements[1]["Resource"] = "*"
+    statements.append({"Effect": "Allow", "Action": "sqs:*", "Resource": "arn:aws:sqs:::x"})
+    assert len(wildcard_violations(mutable_template)) == 2
+
+
+def test_processor_assumes_the_partner_central_role_or_holds_catalog_scoped_rights(template):
+    statements = {st.get("Sid"): st for rid, st in own_policy_statements(template) if rid == "ProcessorRole"}
+    assert statements["AssumePartnerCentralRole"]["Resource"] == {"Ref": "PartnerCentralRoleArn"}
+    for sid in ("OpportunityActionsWithoutResourceType", "OpportunityActionsOnOpportunities"):
+        condition = statements[sid]["Condition"]["StringEquals"]["partnercentral:Catalog"]
+        assert condition == {"Ref": "PartnerCentralCatalog"}
+
+
+# ---------------------------------------------------------------- alarms
+
+def test_every_required_alarm_exists(template):
+    assert missing_alarms(template) == set()
+
+
+def test_missing_alarm_check_can_fail(mutable_template):
+    del mutable_template["Resources"]["QueueAgeCriticalAlarm"]
+    assert missing_alarms(mutable_template) == {"QueueAgeCritical"}
+
+
+@pytest.mark.parametrize("suffix", sorted(EXPECTED_ALARMS))
+def test_alarm_watches_the_right_metric_and_notifies(template, suffix):
+    props = alarm_suffixes(template)[suffix]["Properties"]
+    assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert props["TreatMissingData"] in ("notBreaching", "missing", "breaching", "ignore")
+    expected = EXPECTED_ALARMS[suffix]
+    if expected is None:
+        metrics = {m["Id"]: m for m in props["Metrics"]}
+        assert "errors / invocations" in metrics["rate"]["Expression"]
+        assert metrics["errors"]["MetricStat"]["Metric"]["MetricName"] == "Errors"
+        assert metrics["invocations"]["MetricStat"]["Metric"]["MetricName"] == "Invocations"
+        function = suffix.removesuffix("ErrorRate") + "Function"
+        for m in ("errors", "invocations"):
+            (dim,) = metrics[m]["MetricStat"]["Metric"]["Dimensions"]
+            assert dim["Value"] == {"Ref": function}
+        assert props["Threshold"] == 5
+        return
+    namespace, metric, threshold = expected
+    assert (props["Namespace"], props["MetricName"], props["Threshold"]) == (namespace, metric, threshold)
+    if suffix.endswith("Throttles"):
+        (dim,) = props["Dimensions"]
+        assert dim["Value"] == {"Ref": suffix.removesuffix("Throttles") + "Function"}
+    if suffix.startswith("Dlq"):
+        assert props["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["EventsDlq", "QueueName"]}
+    if suffix.startswith("Queue"):
+        assert props["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["EventsQueue", "QueueName"]}
+    if suffix == "ReceiptDurationP99":
+        assert props["ExtendedStatistic"] == "p99"
+
+
+def test_alarm_topic_uses_a_key_cloudwatch_may_use(template):
+    topic = template["Resources"]["AlarmTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    principals = [st["Principal"] for st in template["Resources"]["AlarmTopicKey"]["Properties"]["KeyPolicy"]["Statement"]]
+    assert {"Service": "cloudwatch.amazonaws.com"} in principals
+
+
+def test_every_alarm_has_a_runbook_entry(template, runbook):
+    undocumented, stale = runbook_gaps(template, runbook)
+    assert undocumented == set(), f"docs/runbook.md lacks '## <suffix>' for {sorted(undocumented)}"
+    assert stale == set(), f"docs/runbook.md documents alarms the template no longer has: {sorted(stale)}"
+
+
+def test_runbook_check_can_fail(template, runbook):
+    without = re.sub(r"^## ReceiptThrottles\s*$", "## Gone", runbook, flags=re.MULTILINE)
+    assert runbook_gaps(template, without)[0] == {"ReceiptThrottles"}
+
+
+# ---------------------------------------------------------------- API, outputs, samconfig
+
+def test_api_is_regional_staged_throttled_and_access_logged(template):
+    api = template["Resources"]["WebhookApi"]["Properties"]
+    assert api["EndpointConfiguration"]["Type"] == "REGIONAL"
+    assert api["StageName"] == {"Ref": "Environment"}
+    (settings,) = api["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    fields = re.findall(r'"(\w+)":"\$context', api["AccessLogSetting"]["Format"])
+    assert "requestId" in fields and "status" in fields
+
+
+def test_outputs_the_scripts_and_dashboard_rely_on(template):
+    required = {
+        "WebhookUrl", "QueueUrl", "QueueArn", "DlqUrl", "DlqArn", "ReceiptFunctionName",
+        "ProcessorFunctionName", "ReprocessDlqFunctionName", "HubSpotSecretArn", "AlarmTopicArn",
+        "ApiName", "ApiStage",
+    }
+    assert required <= set(template["Outputs"])
+
+
+def test_samconfig_environments():
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    assert config["version"] == 0.1
+    for env in ("dev", "staging", "prod"):
+        deploy = config[env]["deploy"]["parameters"]
+        assert deploy["stack_name"] == f"hubspot-pc-sync-{env}"
+        assert deploy["region"] == "us-east-1"
+        assert deploy["capabilities"] == "CAPABILITY_IAM"
+        assert deploy["resolve_s3"] is True
+        overrides = dict(kv.split("=", 1) for kv in deploy["parameter_overrides"].split())
+        assert overrides["Environment"] == env
+        assert overrides["PartnerCentralCatalog"] == ("AWS" if env == "prod" else "Sandbox")
+        assert deploy["confirm_changeset"] is (env == "prod")
+        assert config[env]["build"]["parameters"]["parallel"] is True
