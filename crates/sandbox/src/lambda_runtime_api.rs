@@ -56,17 +56,28 @@ impl RuntimeApi {
         };
         let router = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(shared.clone());
         let server = RunningServer::spawn(router, "lambda-runtime-api").await?;
-        Ok(Self { server, shared, queue, counter: Mutex::new(0) })
+        Ok(Self {
+            server,
+            shared,
+            queue,
+            counter: Mutex::new(0),
+        })
     }
 
     /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
     pub fn address(&self) -> String {
-        self.server.base_url().trim_start_matches("http://").to_owned()
+        self.server
+            .base_url()
+            .trim_start_matches("http://")
+            .to_owned()
     }
 
     /// The variables Lambda sets for a function process (the runtime crate refuses to start
@@ -78,7 +89,10 @@ impl RuntimeApi {
             ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256".to_owned()),
             ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
             ("AWS_LAMBDA_LOG_STREAM_NAME", "local".to_owned()),
-            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{function_name}")),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function_name}"),
+            ),
             ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()),
         ]
         .into_iter()
@@ -88,17 +102,27 @@ impl RuntimeApi {
 
     /// Queues an event, waits for the function's answer (at most `timeout`). The function gets
     /// `timeout` as its remaining time, as Lambda's deadline header.
-    pub async fn invoke(&self, payload: serde_json::Value, timeout: Duration) -> Result<Invocation, String> {
+    pub async fn invoke(
+        &self,
+        payload: serde_json::Value,
+        timeout: Duration,
+    ) -> Result<Invocation, String> {
         let request_id = {
             let mut n = lock(&self.counter);
             *n += 1;
             format!("00000000-0000-4000-8000-{:012}", *n)
         };
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
         let (tx, rx) = oneshot::channel();
         lock(&self.shared.waiting).insert(request_id.clone(), tx);
         self.queue
-            .send(Queued { request_id, payload, deadline_ms: now + timeout.as_millis() as u64 })
+            .send(Queued {
+                request_id,
+                payload,
+                deadline_ms: now + timeout.as_millis() as u64,
+            })
             .map_err(|_| "runtime API stopped".to_owned())?;
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(answer)) => Ok(answer),
@@ -131,8 +155,14 @@ async fn next_invocation(State(shared): State<Shared>) -> impl IntoResponse {
     };
     set("lambda-runtime-aws-request-id", q.request_id);
     set("lambda-runtime-deadline-ms", q.deadline_ms.to_string());
-    set("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:000000000000:function:local".into());
-    set("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000;Sampled=0".into());
+    set(
+        "lambda-runtime-invoked-function-arn",
+        "arn:aws:lambda:us-east-1:000000000000:function:local".into(),
+    );
+    set(
+        "lambda-runtime-trace-id",
+        "Root=1-00000000-000000000000000000000000;Sampled=0".into(),
+    );
     (StatusCode::OK, headers, q.payload.to_string())
 }
 
@@ -147,7 +177,8 @@ fn answer(shared: &Shared, id: &str, invocation: Invocation) -> StatusCode {
 }
 
 fn json_or_text(body: &Bytes) -> serde_json::Value {
-    serde_json::from_slice(body).unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into_owned()))
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
 async fn response(State(shared): State<Shared>, Path(id): Path<String>, body: Bytes) -> StatusCode {

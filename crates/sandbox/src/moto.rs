@@ -21,7 +21,9 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint())
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "moto"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
         .load()
         .await
 }
@@ -61,7 +63,9 @@ pub async fn fifo_queue_with_dlq(
         .attributes()
         .and_then(|a| a.get(&A::QueueArn).cloned())
         .unwrap_or_default();
-    let redrive = serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}).to_string();
+    let redrive =
+        serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+            .to_string();
     let queue = sqs
         .create_queue()
         .queue_name(format!("{name}.fifo"))
@@ -75,7 +79,10 @@ pub async fn fifo_queue_with_dlq(
 
 /// Receives and deletes everything currently visible in a queue (FIFO hands out a group's next
 /// message only after the previous one is deleted, so this loops until a receive comes back empty).
-pub async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> anyhow::Result<Vec<aws_sdk_sqs::types::Message>> {
+pub async fn drain(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> anyhow::Result<Vec<aws_sdk_sqs::types::Message>> {
     let mut all = Vec::new();
     loop {
         let out = sqs
@@ -92,7 +99,11 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> anyhow::Result
         }
         for m in &messages {
             if let Some(handle) = m.receipt_handle() {
-                sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await?;
+                sqs.delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await?;
             }
         }
         all.extend(messages);

@@ -1,0 +1,384 @@
+//! An HTTP fake of the HubSpot CRM API (v3 objects, v4 associations) on axum.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use sandbox::hubspot::{HubSpotFake, ObjectType};
+//! let hubspot = HubSpotFake::start().await?;
+//! hubspot.upsert(ObjectType::Deal, "7", [("dealname", "Acme #AWS")]);
+//! // point the code under test at hubspot.base_url() with hubspot.token()
+//! # Ok(()) }
+//! ```
+//!
+//! Enforced like the real API: bearer auth (401), unknown/archived objects (404
+//! `OBJECT_NOT_FOUND`), property schema on writes (400 `VALIDATION_ERROR` for undefined names,
+//! non-string values, bad enumeration options and dates, read-only properties), batch size
+//! (≤ 100), and the ten-secondly rolling rate limit (429 `RATE_LIMIT`).
+
+mod associations;
+mod control;
+mod errors;
+mod model;
+mod routes;
+mod seed;
+mod store;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use chrono::Utc;
+
+pub use control::{HubSpotFault, RequestKind, RequestRecord};
+pub use model::{ObjectType, PropertyKind, SYNC_OWNED_PROPERTIES, SYNC_STATUS_OPTIONS};
+pub use seed::DemoIds;
+pub use store::PatchRecord;
+
+use crate::lock;
+use crate::server::RunningServer;
+use control::Control;
+use store::Store;
+
+/// Start-up settings. `Default` gives HubSpot's usual private-app limit.
+#[derive(Debug, Clone)]
+pub struct HubSpotConfig {
+    /// The private-app token expected in `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Requests allowed per rolling window (HubSpot: 100–190 per 10 s depending on plan).
+    pub rate_limit_max: u32,
+    pub rate_limit_window: Duration,
+}
+
+impl Default for HubSpotConfig {
+    fn default() -> Self {
+        Self {
+            token: HubSpotFake::DEFAULT_TOKEN.to_owned(),
+            rate_limit_max: 190,
+            rate_limit_window: Duration::from_secs(10),
+        }
+    }
+}
+
+pub(crate) struct Shared {
+    store: Mutex<Store>,
+    control: Mutex<Control>,
+}
+
+/// A running fake. Seed and inspect it through the methods (no HTTP needed); the server stops
+/// when this is dropped or [`HubSpotFake::shutdown`] is awaited.
+pub struct HubSpotFake {
+    shared: Arc<Shared>,
+    server: RunningServer,
+}
+
+impl HubSpotFake {
+    pub const DEFAULT_TOKEN: &'static str = "sandbox-hubspot-token";
+
+    /// Starts on 127.0.0.1 with an OS-assigned port and the default config.
+    pub async fn start() -> io::Result<Self> {
+        Self::start_with(HubSpotConfig::default()).await
+    }
+
+    pub async fn start_with(config: HubSpotConfig) -> io::Result<Self> {
+        let shared = Arc::new(Shared {
+            store: Mutex::new(Store::new()),
+            control: Mutex::new(Control::new(
+                config.token,
+                config.rate_limit_max,
+                config.rate_limit_window,
+            )),
+        });
+        let router = Router::new()
+            .route("/crm/v3/objects/{object_type}", post(routes::create_object))
+            .route(
+                "/crm/v3/objects/{object_type}/batch/read",
+                post(routes::batch_read),
+            )
+            .route(
+                "/crm/v3/objects/{object_type}/{id}",
+                get(routes::get_object)
+                    .patch(routes::patch_object)
+                    .delete(routes::archive_object),
+            )
+            .route(
+                "/crm/v4/objects/{from}/{id}/associations/{to}",
+                get(associations::list),
+            )
+            .route(
+                "/crm/v4/associations/{from}/{to}/batch/read",
+                post(associations::batch_read),
+            )
+            .fallback(routes::fallback)
+            .layer(middleware::from_fn_with_state(shared.clone(), gate))
+            .with_state(shared.clone());
+        let server = RunningServer::spawn(router, "hubspot").await?;
+        Ok(Self { shared, server })
+    }
+
+    /// `http://127.0.0.1:<port>` — use in place of `https://api.hubapi.com`.
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    pub fn token(&self) -> String {
+        lock(&self.shared.control).token.clone()
+    }
+
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+
+    // ----- seeding ---------------------------------------------------------------------------
+
+    /// Creates or merges into an object, defining any property name not yet in the schema
+    /// (seeding is trusted; only the HTTP API enforces the schema). Revives archived objects.
+    pub fn upsert<K, V>(
+        &self,
+        kind: ObjectType,
+        id: &str,
+        properties: impl IntoIterator<Item = (K, V)>,
+    ) where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let properties: BTreeMap<String, Option<String>> = properties
+            .into_iter()
+            .map(|(k, v)| (k.into(), Some(v.into())))
+            .collect();
+        lock(&self.shared.store).upsert(kind, id, properties, Utc::now());
+    }
+
+    /// Like [`HubSpotFake::upsert`] with a fresh numeric id, which it returns.
+    pub fn create<K, V>(
+        &self,
+        kind: ObjectType,
+        properties: impl IntoIterator<Item = (K, V)>,
+    ) -> String
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let id = lock(&self.shared.store).allocate_id();
+        self.upsert(kind, &id, properties);
+        id
+    }
+
+    /// Sets one property to null (as if never set), keeping the object.
+    pub fn unset(&self, kind: ObjectType, id: &str, property: &str) {
+        let properties = BTreeMap::from([(property.to_owned(), None)]);
+        lock(&self.shared.store).upsert(kind, id, properties, Utc::now());
+    }
+
+    /// Links two objects with their default (unlabeled) association type. A deal↔company link
+    /// made this way is listed once, as `deal_to_company_unlabeled`.
+    pub fn associate(&self, from: (ObjectType, &str), to: (ObjectType, &str)) {
+        lock(&self.shared.store).associate(
+            (from.0, from.1.to_owned()),
+            (to.0, to.1.to_owned()),
+            false,
+        );
+    }
+
+    /// Links with the "Primary" label as well, so v3 lists the link twice (`deal_to_company`
+    /// and `deal_to_company_unlabeled`) — the real-world quirk readers must de-duplicate.
+    /// Returns false for pairs without a primary label (only company links have one).
+    pub fn associate_primary(&self, from: (ObjectType, &str), to: (ObjectType, &str)) -> bool {
+        lock(&self.shared.store).associate(
+            (from.0, from.1.to_owned()),
+            (to.0, to.1.to_owned()),
+            true,
+        )
+    }
+
+    /// Archives (deletes) an object: the API then answers 404 for it. False if unknown.
+    pub fn archive(&self, kind: ObjectType, id: &str) -> bool {
+        lock(&self.shared.store).archive(kind, id)
+    }
+
+    /// Adds a property definition (e.g. a custom property the code under test writes).
+    pub fn define_property(&self, kind: ObjectType, name: &str, property: PropertyKind) {
+        lock(&self.shared.store).define_property(kind, name, property);
+    }
+
+    /// Loads the demo portal (see [`DemoIds`]).
+    pub fn seed_demo(&self) -> DemoIds {
+        seed::seed_demo(self)
+    }
+
+    // ----- inspection ------------------------------------------------------------------------
+
+    /// Current properties of a live object (`None` values = null).
+    pub fn properties(
+        &self,
+        kind: ObjectType,
+        id: &str,
+    ) -> Option<BTreeMap<String, Option<String>>> {
+        lock(&self.shared.store)
+            .live(kind, id)
+            .map(|object| object.properties.clone())
+    }
+
+    /// One property's current value; `None` if unset or the object is unknown.
+    pub fn property(&self, kind: ObjectType, id: &str, name: &str) -> Option<String> {
+        lock(&self.shared.store)
+            .live(kind, id)
+            .and_then(|object| object.properties.get(name).cloned().flatten())
+    }
+
+    /// Ids of live objects of type `to` associated with `(from, id)`.
+    pub fn associated_ids(&self, from: ObjectType, id: &str, to: ObjectType) -> Vec<String> {
+        lock(&self.shared.store)
+            .linked(from, id, to)
+            .into_iter()
+            .map(|(other, _)| other)
+            .collect()
+    }
+
+    /// Every successful PATCH, oldest first.
+    pub fn patch_history(&self) -> Vec<PatchRecord> {
+        lock(&self.shared.store).patches()
+    }
+
+    /// Every request received, oldest first, whatever its outcome.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.shared.control).log.clone()
+    }
+
+    pub fn request_count(&self, kind: RequestKind) -> usize {
+        lock(&self.shared.control)
+            .log
+            .iter()
+            .filter(|r| r.kind == kind)
+            .count()
+    }
+
+    /// `GET /crm/v3/objects/{type}/{id}` requests for this object ("exactly one read of deal 7").
+    pub fn reads_of(&self, kind: ObjectType, id: &str) -> usize {
+        self.count_for(RequestKind::GetObject, kind, id)
+    }
+
+    /// PATCH requests for this object (including rejected ones; see `patch_history` for applied).
+    pub fn patches_of(&self, kind: ObjectType, id: &str) -> usize {
+        self.count_for(RequestKind::PatchObject, kind, id)
+    }
+
+    fn count_for(&self, request: RequestKind, kind: ObjectType, id: &str) -> usize {
+        lock(&self.shared.control)
+            .log
+            .iter()
+            .filter(|r| {
+                r.kind == request
+                    && r.object_type == Some(kind)
+                    && r.object_id.as_deref() == Some(id)
+            })
+            .count()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.shared.control).log.clear();
+    }
+
+    // ----- faults ----------------------------------------------------------------------------
+
+    /// The next `n` requests (any endpoint) answer `fault` instead of being served.
+    pub fn fail_next(&self, n: usize, fault: HubSpotFault) {
+        let mut control = lock(&self.shared.control);
+        control.faults.extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// Delay added before every request is handled (`None` to remove).
+    pub fn set_latency(&self, latency: Option<Duration>) {
+        lock(&self.shared.control).latency = latency;
+    }
+
+    pub fn clear_faults(&self) {
+        let mut control = lock(&self.shared.control);
+        control.faults.clear();
+        control.latency = None;
+    }
+
+    /// Changes the rolling limit at run time (e.g. a tiny limit to exercise 429 handling).
+    pub fn set_rate_limit(&self, max: u32, window: Duration) {
+        let mut control = lock(&self.shared.control);
+        control.limiter = control::RollingLimiter::new(max, window);
+    }
+}
+
+/// Runs before every handler: latency, injected faults, auth, the rate limiter, then the
+/// request log and rate-limit headers.
+async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let (kind, object_type, object_id) = control::classify(&method, &path);
+    let auth = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+
+    let latency = lock(&shared.control).latency;
+    if let Some(latency) = latency {
+        tokio::time::sleep(latency).await;
+    }
+
+    // Decide under one lock, then run the handler without holding it.
+    let early: Option<Response> = {
+        let mut control = lock(&shared.control);
+        if let Some(fault) = control.faults.pop_front() {
+            Some(match fault {
+                HubSpotFault::RateLimited => errors::rate_limited("TEN_SECONDLY_ROLLING"),
+                HubSpotFault::DailyLimit => errors::rate_limited("DAILY"),
+                HubSpotFault::Status(code) => errors::injected(code),
+            })
+        } else if auth.as_deref() != Some(format!("Bearer {}", control.token).as_str()) {
+            Some(errors::unauthorized())
+        } else if !control.limiter.try_acquire() {
+            Some(errors::rate_limited("TEN_SECONDLY_ROLLING"))
+        } else {
+            None
+        }
+    };
+    let mut response = match early {
+        Some(response) => response,
+        None => next.run(request).await,
+    };
+
+    let mut control = lock(&shared.control);
+    if response.status() != axum::http::StatusCode::UNAUTHORIZED {
+        let max = control.limiter.max;
+        let window_ms = control.limiter.window.as_millis();
+        let remaining = control.limiter.remaining();
+        let headers = response.headers_mut();
+        for (name, value) in [
+            ("x-hubspot-ratelimit-max", max.to_string()),
+            ("x-hubspot-ratelimit-remaining", remaining.to_string()),
+            (
+                "x-hubspot-ratelimit-interval-milliseconds",
+                window_ms.to_string(),
+            ),
+            ("x-hubspot-ratelimit-daily", "250000".to_owned()),
+            ("x-hubspot-ratelimit-daily-remaining", "249000".to_owned()),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+    }
+    control.log.push(RequestRecord {
+        method,
+        path,
+        query,
+        kind,
+        object_type,
+        object_id,
+        status: response.status().as_u16(),
+    });
+    response
+}

@@ -1,0 +1,301 @@
+//! HubSpot object types, their property schemas and the association type table.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The CRM object types the sync touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectType {
+    Deal,
+    Company,
+    Contact,
+    Note,
+}
+
+impl ObjectType {
+    pub const ALL: [ObjectType; 4] = [Self::Deal, Self::Company, Self::Contact, Self::Note];
+
+    /// HubSpot accepts the plural, the singular and the `objectTypeId` in paths
+    /// (`deals`, `deal`, `0-3`); webhooks use the id form.
+    pub fn parse(segment: &str) -> Option<Self> {
+        match segment.to_ascii_lowercase().as_str() {
+            "deals" | "deal" | "0-3" => Some(Self::Deal),
+            "companies" | "company" | "0-2" => Some(Self::Company),
+            "contacts" | "contact" | "0-1" => Some(Self::Contact),
+            "notes" | "note" | "0-46" => Some(Self::Note),
+            _ => None,
+        }
+    }
+
+    /// The name used in URLs and in the `associations` map keys.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Self::Deal => "deals",
+            Self::Company => "companies",
+            Self::Contact => "contacts",
+            Self::Note => "notes",
+        }
+    }
+
+    pub fn singular(self) -> &'static str {
+        match self {
+            Self::Deal => "deal",
+            Self::Company => "company",
+            Self::Contact => "contact",
+            Self::Note => "note",
+        }
+    }
+
+    /// Upper-case name HubSpot uses in batch error messages ("Could not get some DEAL objects").
+    pub(crate) fn shout(self) -> &'static str {
+        match self {
+            Self::Deal => "DEAL",
+            Self::Company => "COMPANY",
+            Self::Contact => "CONTACT",
+            Self::Note => "NOTE",
+        }
+    }
+
+    /// Property holding the creation time (notes are engagements and use the `hs_` name).
+    pub(crate) fn created_property(self) -> &'static str {
+        match self {
+            Self::Note => "hs_createdate",
+            _ => "createdate",
+        }
+    }
+
+    /// Property holding the last-modified time (contacts kept the legacy name).
+    pub(crate) fn modified_property(self) -> &'static str {
+        match self {
+            Self::Contact => "lastmodifieddate",
+            _ => "hs_lastmodifieddate",
+        }
+    }
+
+    /// What GET returns when the caller passes no `properties` parameter.
+    pub(crate) fn default_properties(self) -> &'static [&'static str] {
+        match self {
+            Self::Deal => &[
+                "amount",
+                "closedate",
+                "createdate",
+                "dealname",
+                "dealstage",
+                "hs_lastmodifieddate",
+                "hs_object_id",
+                "pipeline",
+            ],
+            Self::Company => &[
+                "createdate",
+                "domain",
+                "hs_lastmodifieddate",
+                "hs_object_id",
+                "name",
+            ],
+            Self::Contact => &[
+                "createdate",
+                "email",
+                "firstname",
+                "hs_object_id",
+                "lastmodifieddate",
+                "lastname",
+            ],
+            Self::Note => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+        }
+    }
+}
+
+impl fmt::Display for ObjectType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.plural())
+    }
+}
+
+/// How HubSpot validates a written value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PropertyKind {
+    String,
+    /// Decimal number written as a string (`"1200.50"`).
+    Number,
+    /// ISO-8601 date-time or epoch milliseconds.
+    DateTime,
+    /// One of the listed option values (internal values, not labels).
+    Enumeration(Vec<String>),
+    /// Maintained by HubSpot; writes are rejected.
+    ReadOnly,
+}
+
+/// The deal properties this sync owns (REFERENCE.md §6).
+pub const SYNC_OWNED_PROPERTIES: [&str; 6] = [
+    "aws_opportunity_id",
+    "aws_opportunity_title",
+    "aws_sync_status",
+    "aws_sync_error",
+    "aws_review_status",
+    "aws_last_synced_at",
+];
+
+/// The allowed values of the enumerated `aws_sync_status` property.
+pub const SYNC_STATUS_OPTIONS: [&str; 3] = ["synced", "error", "blocked"];
+
+/// The property schema a fresh portal has (standard properties plus the sync-owned ones).
+pub(crate) fn standard_schema(kind: ObjectType) -> BTreeMap<String, PropertyKind> {
+    use PropertyKind::{DateTime, Number, ReadOnly, String as Text};
+    let mut schema: BTreeMap<String, PropertyKind> = BTreeMap::new();
+    let mut add = |name: &str, k: PropertyKind| {
+        schema.insert(name.to_owned(), k);
+    };
+    add("hs_object_id", ReadOnly);
+    add(kind.created_property(), ReadOnly);
+    add(kind.modified_property(), ReadOnly);
+    add("hubspot_owner_id", Text);
+    match kind {
+        ObjectType::Deal => {
+            for name in [
+                "dealname",
+                "dealstage",
+                "pipeline",
+                "dealtype",
+                "description",
+            ] {
+                add(name, Text);
+            }
+            add("hs_next_step", Text);
+            add("deal_currency_code", Text);
+            add("amount", Number);
+            add("closedate", DateTime);
+            for name in SYNC_OWNED_PROPERTIES {
+                add(name, Text);
+            }
+            add(
+                "aws_sync_status",
+                PropertyKind::Enumeration(SYNC_STATUS_OPTIONS.map(str::to_owned).to_vec()),
+            );
+            add("aws_last_synced_at", DateTime);
+        }
+        ObjectType::Company => {
+            for name in [
+                "name",
+                "domain",
+                "website",
+                "industry",
+                "country",
+                "city",
+                "state",
+                "zip",
+                "address",
+                "address2",
+                "phone",
+                "description",
+                "numberofemployees",
+                "annualrevenue",
+            ] {
+                add(name, Text);
+            }
+        }
+        ObjectType::Contact => {
+            for name in [
+                "firstname",
+                "lastname",
+                "email",
+                "phone",
+                "mobilephone",
+                "jobtitle",
+                "company",
+                "lifecyclestage",
+            ] {
+                add(name, Text);
+            }
+        }
+        ObjectType::Note => {
+            add("hs_note_body", Text);
+            add("hs_timestamp", DateTime);
+            add("hs_attachment_ids", Text);
+        }
+    }
+    schema
+}
+
+/// One association type between two object types, as the v3 (`type` string) and v4
+/// (`typeId` + label) APIs name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AssociationDef {
+    pub from: ObjectType,
+    pub to: ObjectType,
+    pub type_id: u32,
+    pub v3_name: &'static str,
+    pub label: Option<&'static str>,
+    pub primary: bool,
+}
+
+const fn def(
+    from: ObjectType,
+    to: ObjectType,
+    type_id: u32,
+    v3_name: &'static str,
+    primary: bool,
+) -> AssociationDef {
+    AssociationDef {
+        from,
+        to,
+        type_id,
+        v3_name,
+        label: if primary { Some("Primary") } else { None },
+        primary,
+    }
+}
+
+/// HubSpot-defined association type ids. Company links have both an unlabeled type and a
+/// "Primary" type; a primary link carries both, which is why v3 lists it twice
+/// (`deal_to_company` and `deal_to_company_unlabeled`).
+pub(crate) const ASSOCIATION_DEFS: &[AssociationDef] = {
+    use ObjectType::{Company, Contact, Deal, Note};
+    &[
+        def(Deal, Company, 5, "deal_to_company", true),
+        def(Deal, Company, 341, "deal_to_company_unlabeled", false),
+        def(Company, Deal, 6, "company_to_deal", true),
+        def(Company, Deal, 342, "company_to_deal_unlabeled", false),
+        def(Contact, Company, 1, "contact_to_company", true),
+        def(Contact, Company, 279, "contact_to_company_unlabeled", false),
+        def(Company, Contact, 2, "company_to_contact", true),
+        def(Company, Contact, 280, "company_to_contact_unlabeled", false),
+        def(Deal, Contact, 3, "deal_to_contact", false),
+        def(Contact, Deal, 4, "contact_to_deal", false),
+        def(Note, Deal, 214, "note_to_deal", false),
+        def(Deal, Note, 213, "deal_to_note", false),
+        def(Note, Company, 190, "note_to_company", false),
+        def(Company, Note, 189, "company_to_note", false),
+        def(Note, Contact, 202, "note_to_contact", false),
+        def(Contact, Note, 201, "contact_to_note", false),
+    ]
+};
+
+/// The association types a link between `from` and `to` carries, primary first (HubSpot's order).
+pub(crate) fn association_types(
+    from: ObjectType,
+    to: ObjectType,
+    primary: bool,
+) -> Vec<AssociationDef> {
+    let mut defs: Vec<AssociationDef> = ASSOCIATION_DEFS
+        .iter()
+        .filter(|d| d.from == from && d.to == to && (primary || !d.primary))
+        .copied()
+        .collect();
+    defs.sort_by_key(|d| !d.primary);
+    defs
+}
+
+/// Whether a "Primary" label exists for this pair (only company links have one).
+pub(crate) fn has_primary(from: ObjectType, to: ObjectType) -> bool {
+    ASSOCIATION_DEFS
+        .iter()
+        .any(|d| d.from == from && d.to == to && d.primary)
+}
+
+/// Looks up a HubSpot-defined type id used when creating an object with associations.
+pub(crate) fn association_by_id(from: ObjectType, type_id: u32) -> Option<AssociationDef> {
+    ASSOCIATION_DEFS
+        .iter()
+        .find(|d| d.from == from && d.type_id == type_id)
+        .copied()
+}

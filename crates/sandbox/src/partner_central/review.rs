@@ -1,0 +1,200 @@
+//! What the review status allows (the "Working with opportunity updates" rules).
+//!
+//! - Pending Submission: everything editable.
+//! - Submitted / In review / Rejected: read-only.
+//! - Action Required: only a listed set of fields may change; the update re-enters review.
+//! - Approved: editable except a listed set (Title, website, industry, …).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::protocol::{AwsError, Code, FieldError, Reason};
+
+/// How read-only violations are reported. The API reference does not say which exception the
+/// service raises for an update of a Submitted / In review opportunity; ValidationException
+/// (BUSINESS_VALIDATION_FAILED, ACTION_NOT_PERMITTED on `LifeCycle.ReviewStatus`) is the
+/// default because the SDK's error code enum has exactly that vocabulary. Switch to
+/// `Conflict` to check that code under test copes with either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadOnlyError {
+    #[default]
+    Validation,
+    Conflict,
+}
+
+/// Statuses in which AWS is reviewing (or has rejected) the opportunity.
+pub(crate) fn is_read_only(status: &str) -> bool {
+    matches!(status, "Submitted" | "In review" | "Rejected")
+}
+
+pub(crate) fn read_only_error(mode: ReadOnlyError, id: &str, status: &str) -> AwsError {
+    let message = format!(
+        "Opportunity {id} has LifeCycle.ReviewStatus \"{status}\" and cannot be modified until AWS completes its review"
+    );
+    match mode {
+        ReadOnlyError::Validation => AwsError::field(
+            Reason::Business,
+            "LifeCycle.ReviewStatus",
+            Code::ActionNotPermitted,
+            message,
+        ),
+        ReadOnlyError::Conflict => AwsError::Conflict(message),
+    }
+}
+
+/// Editable while "Action Required" (paths without list indexes).
+const ACTION_REQUIRED_EDITABLE: &[&str] = &[
+    "Customer.Account.Address.City",
+    "Customer.Account.Address.CountryCode",
+    "Customer.Account.Address.PostalCode",
+    "Customer.Account.Address.StateOrRegion",
+    "Customer.Account.Address.StreetAddress",
+    "Customer.Account.WebsiteUrl",
+    "LifeCycle.TargetCloseDate",
+    "Project.ExpectedCustomerSpend.Amount",
+    "Project.ExpectedCustomerSpend.CurrencyCode",
+    "Project.ExpectedCustomerSpend.EstimationUrl",
+    "Project.ExpectedCustomerSpend.Frequency",
+    "Project.ExpectedCustomerSpend.TargetCompany",
+    "Project.CustomerBusinessProblem",
+    "PartnerOpportunityIdentifier",
+];
+
+/// Frozen once "Approved" (Title is also frozen from submission on).
+const APPROVED_FROZEN: &[&str] = &[
+    "Customer.Account.Address.CountryCode",
+    "Customer.Account.Address.PostalCode",
+    "Customer.Account.Industry",
+    "Customer.Account.WebsiteUrl",
+    "Project.CustomerBusinessProblem",
+    "PartnerOpportunityIdentifier",
+    "Project.Title",
+];
+
+/// Leaf paths → values. Objects and lists of objects are descended (`A.B[0].C`); lists of
+/// strings are leaves; nulls are absent (UpdateOpportunity treats omitted as null).
+fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
+    let join = |key: &str| {
+        if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    match value {
+        Value::Null => {}
+        Value::Object(map) => {
+            for (key, child) in map {
+                flatten(&join(key), child, out);
+            }
+        }
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), item, out);
+            }
+        }
+        leaf => {
+            out.insert(prefix.to_owned(), leaf.clone());
+        }
+    }
+}
+
+fn without_indexes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => in_index = false,
+            _ if !in_index => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Paths whose value differs between the stored and the proposed partner-owned members.
+pub(crate) fn changed_paths(
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+) -> Vec<String> {
+    let mut old = BTreeMap::new();
+    let mut new = BTreeMap::new();
+    flatten("", &Value::Object(before.clone()), &mut old);
+    flatten("", &Value::Object(after.clone()), &mut new);
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .cloned()
+        .collect()
+}
+
+/// Field errors for changes the review status does not allow (empty = allowed).
+pub(crate) fn forbidden_changes(status: &str, changed: &[String]) -> Vec<FieldError> {
+    changed
+        .iter()
+        .filter_map(|path| {
+            let plain = without_indexes(path);
+            let forbidden = match status {
+                "Action Required" => !ACTION_REQUIRED_EDITABLE.contains(&plain.as_str()),
+                "Approved" => APPROVED_FROZEN.contains(&plain.as_str()),
+                _ => false,
+            };
+            forbidden.then(|| {
+                FieldError::new(
+                    path.clone(),
+                    Code::ActionNotPermitted,
+                    format!(
+                        "{path} cannot be changed while LifeCycle.ReviewStatus is \"{status}\""
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn changes_are_found_at_leaf_level() {
+        let before = map(
+            json!({"Project": {"Title": "A", "ExpectedCustomerSpend": [{"Amount": "1"}], "DeliveryModels": ["Resell"]}}),
+        );
+        let after = map(
+            json!({"Project": {"Title": "B", "ExpectedCustomerSpend": [{"Amount": "2"}], "DeliveryModels": ["Resell"]}}),
+        );
+        assert_eq!(
+            changed_paths(&before, &after),
+            vec![
+                "Project.ExpectedCustomerSpend[0].Amount".to_owned(),
+                "Project.Title".to_owned()
+            ]
+        );
+    }
+
+    #[test]
+    fn action_required_allows_only_listed_fields() {
+        let changed = vec![
+            "Project.ExpectedCustomerSpend[0].Amount".to_owned(),
+            "Project.Title".to_owned(),
+        ];
+        let errors = forbidden_changes("Action Required", &changed);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "Project.Title");
+        assert!(forbidden_changes("Pending Submission", &changed).is_empty());
+        assert_eq!(
+            forbidden_changes("Approved", &changed)[0].field,
+            "Project.Title"
+        );
+    }
+}
