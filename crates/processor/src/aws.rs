@@ -1,0 +1,123 @@
+//! AWS wiring for `main`: the Partner Central SDK configuration (us-east-1, adaptive retries,
+//! optional AssumeRole) and the HubSpot token from Secrets Manager.
+//!
+//! Endpoints follow the SDK's standard variables, read by `aws-config` itself:
+//! `AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING`, `AWS_ENDPOINT_URL_STS`,
+//! `AWS_ENDPOINT_URL_SECRETS_MANAGER` (or `AWS_ENDPOINT_URL` for all).
+
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_partnercentralselling::config::SharedCredentialsProvider;
+
+use crate::settings::{Config, TokenSource};
+use crate::{HubSpotClient, PartnerCentralClient, Processor, SystemClock};
+
+/// Partner Central Selling is a single-region service.
+pub const PARTNER_CENTRAL_REGION: &str = "us-east-1";
+pub const SESSION_NAME: &str = "hubspot-partner-central-sync";
+/// Throttled writes are retried by the SDK (adaptive mode rate-limits the client after a
+/// ThrottlingException); five attempts span several seconds of backoff.
+pub const MAX_SDK_ATTEMPTS: u32 = 5;
+
+/// The function's own configuration (its role, its region) — for Secrets Manager.
+pub async fn function_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// Configuration for the Partner Central client: us-east-1, adaptive retries, and when
+/// `role_arn` is set, credentials from `sts:AssumeRole` (with `external_id`). The provider is
+/// wrapped by the SDK's identity cache, so the role is assumed once and refreshed before the
+/// credentials expire, not on every call.
+pub async fn partner_central_config(
+    role_arn: Option<&str>,
+    external_id: Option<&str>,
+) -> SdkConfig {
+    let base = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(PARTNER_CENTRAL_REGION))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_SDK_ATTEMPTS))
+        .load()
+        .await;
+    let Some(role_arn) = role_arn else {
+        return base;
+    };
+    let mut provider = AssumeRoleProvider::builder(role_arn)
+        .session_name(SESSION_NAME)
+        .configure(&base);
+    if let Some(external_id) = external_id {
+        provider = provider.external_id(external_id);
+    }
+    let provider = provider.build().await;
+    base.into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
+}
+
+pub fn partner_central_client(config: &SdkConfig) -> aws_sdk_partnercentralselling::Client {
+    aws_sdk_partnercentralselling::Client::new(config)
+}
+
+/// The processor `main` runs: HubSpot and Partner Central clients built from `config` (the
+/// HubSpot token read from Secrets Manager when configured so), the system clock.
+pub async fn build_processor(
+    config: &Config,
+) -> Result<Processor<HubSpotClient, PartnerCentralClient, SystemClock>, SecretError> {
+    let token = match &config.hubspot_token {
+        TokenSource::Inline(token) => token.clone(),
+        TokenSource::SecretArn(arn) => {
+            hubspot_token_from_secret(&function_config().await, arn).await?
+        }
+    };
+    let pc_config =
+        partner_central_config(config.role_arn.as_deref(), config.external_id.as_deref()).await;
+    Ok(Processor::new(
+        HubSpotClient::new(&config.hubspot_base_url, token),
+        PartnerCentralClient::new(
+            partner_central_client(&pc_config),
+            config.settings.catalog,
+            config.solution_id.clone(),
+        ),
+        SystemClock,
+        config.settings.clone(),
+    ))
+}
+
+/// Why the HubSpot token could not be read from Secrets Manager.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("reading secret {arn}: {detail}")]
+    Read { arn: String, detail: String },
+    #[error("secret {arn} has no accessToken: {detail}")]
+    NoToken { arn: String, detail: String },
+}
+
+/// The `accessToken` of the stack's secret document (`events::SecretDocument`).
+pub async fn hubspot_token_from_secret(
+    config: &SdkConfig,
+    arn: &str,
+) -> Result<String, SecretError> {
+    let client = aws_sdk_secretsmanager::Client::new(config);
+    let out = client
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| SecretError::Read {
+            arn: arn.to_owned(),
+            detail: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
+        })?;
+    let document =
+        events::SecretDocument::parse(out.secret_string().unwrap_or("")).map_err(|detail| {
+            SecretError::NoToken {
+                arn: arn.to_owned(),
+                detail,
+            }
+        })?;
+    document
+        .access_token
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| SecretError::NoToken {
+            arn: arn.to_owned(),
+            detail: "key accessToken is missing or empty".to_owned(),
+        })
+}

@@ -1,0 +1,193 @@
+//! Our own model of both sides: HubSpot records as the CRM port returns them, and the
+//! opportunity as we want it in Partner Central. The mapping builds an [`OpportunityFields`];
+//! the Partner Central adapter converts it to and from SDK types; the diff compares two of them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+/// A HubSpot CRM record (company, contact) with its properties. HubSpot returns `null` for
+/// requested-but-unset properties; the adapter drops those, so a key present here has a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CrmRecord {
+    pub id: String,
+    pub properties: BTreeMap<String, String>,
+}
+
+impl CrmRecord {
+    pub fn new(id: impl Into<String>) -> Self {
+        CrmRecord {
+            id: id.into(),
+            properties: BTreeMap::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.properties.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// The trimmed value of a property, `None` when unset or blank.
+    pub fn prop(&self, name: &str) -> Option<&str> {
+        self.properties
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// A deal with the ids of its associated companies (primary first) and contacts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deal {
+    pub record: CrmRecord,
+    /// Deduplicated: HubSpot may list a company twice (`deal_to_company` and
+    /// `deal_to_company_unlabeled`). The primary company comes first.
+    pub company_ids: Vec<String>,
+    pub contact_ids: Vec<String>,
+    pub note_ids: Vec<String>,
+}
+
+impl Deal {
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    pub fn prop(&self, name: &str) -> Option<&str> {
+        self.record.prop(name)
+    }
+}
+
+/// A HubSpot note (`hs_note_body`, `hs_timestamp`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub id: String,
+    /// HubSpot stores note bodies as HTML.
+    pub body: String,
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+/// Everything the sync needs to know about one deal, read fresh from HubSpot.
+#[derive(Debug, Clone, Default)]
+pub struct DealSnapshot {
+    pub deal: Deal,
+    pub company: Option<CrmRecord>,
+    pub contacts: Vec<CrmRecord>,
+    pub notes: Vec<Note>,
+}
+
+/// The opportunity fields the sync manages. Enum-valued fields hold the API's wire strings
+/// (`"Prospect"`, `"Software and Internet"`), so values read back from Partner Central compare
+/// equal to what the mapping produced. Set-like lists are kept sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpportunityFields {
+    pub partner_opportunity_identifier: String,
+    pub opportunity_type: String,
+    pub primary_needs_from_aws: Vec<String>,
+    pub account: Account,
+    pub contacts: Vec<Person>,
+    pub project: Project,
+    pub life_cycle: LifeCycle,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Account {
+    pub company_name: String,
+    pub website_url: Option<String>,
+    pub industry: Option<String>,
+    /// Required by the API when `industry` is `Other`.
+    pub other_industry: Option<String>,
+    pub address: Address,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Address {
+    pub street_address: Option<String>,
+    pub city: Option<String>,
+    pub state_or_region: Option<String>,
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2, as the API's `CountryCode` enum spells it.
+    pub country_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person {
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub business_title: Option<String>,
+    /// E.164 (`+14155550100`).
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Project {
+    pub title: String,
+    pub customer_business_problem: String,
+    pub customer_use_case: Option<String>,
+    pub delivery_models: Vec<String>,
+    pub sales_activities: Vec<String>,
+    pub expected_customer_spend: Vec<Spend>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spend {
+    /// Matches `(0|[1-9]\d{0,30})(\.\d{0,2})?`.
+    pub amount: String,
+    pub currency_code: String,
+    /// Always `Monthly` (the only value the API accepts).
+    pub frequency: String,
+    pub target_company: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LifeCycle {
+    pub stage: String,
+    /// `YYYY-MM-DD`.
+    pub target_close_date: String,
+    pub next_steps: Option<String>,
+    pub closed_lost_reason: Option<String>,
+}
+
+/// An opportunity as GetOpportunity returned it.
+#[derive(Debug, Clone)]
+pub struct ExistingOpportunity {
+    pub id: String,
+    /// Passed back on UpdateOpportunity for optimistic concurrency.
+    pub last_modified: aws_smithy_types::DateTime,
+    /// `LifeCycle.ReviewStatus` wire value (`Pending Submission`, `Submitted`, ...).
+    pub review_status: Option<String>,
+    pub fields: OpportunityFields,
+    /// The complete GetOpportunity answer, when the adapter has one: UpdateOpportunity is a full
+    /// replacement, so fields the sync does not manage (marketing, competitors, ...) are copied
+    /// from here instead of being nulled.
+    pub snapshot: Option<
+        Arc<aws_sdk_partnercentralselling::operation::get_opportunity::GetOpportunityOutput>,
+    >,
+}
+
+/// Review statuses under which Partner Central refuses updates: AWS is reviewing
+/// (REFERENCE.md §3) or has rejected the opportunity.
+pub const READ_ONLY_REVIEW_STATUSES: [&str; 3] = ["Submitted", "In review", "Rejected"];
+
+impl ExistingOpportunity {
+    pub fn is_read_only(&self) -> bool {
+        self.review_status
+            .as_deref()
+            .is_some_and(|s| READ_ONLY_REVIEW_STATUSES.contains(&s))
+    }
+
+    /// The Title cannot change once the opportunity has been submitted for review, which is
+    /// every review status except `Pending Submission` (and none at all).
+    pub fn title_is_frozen(&self) -> bool {
+        self.review_status
+            .as_deref()
+            .is_some_and(|s| s != "Pending Submission")
+    }
+}
+
+/// A just-created opportunity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedOpportunity {
+    pub id: String,
+}

@@ -1,0 +1,53 @@
+//! The processor Lambda: consumes `SyncEvent`s from the SQS FIFO queue and makes AWS Partner
+//! Central opportunities match the current HubSpot deals, companies, contacts and notes.
+//!
+//! The handler ([`Processor`]) is generic over three ports ([`Crm`], [`Opportunities`],
+//! [`Clock`]); `main` passes [`HubSpotClient`] and [`PartnerCentralClient`]. See
+//! `docs/architecture.md` for the flow and why it is level-triggered.
+
+pub mod aws;
+mod batch;
+pub mod domain;
+pub mod hubspot;
+pub mod mapping;
+mod outcome;
+pub mod partner_central;
+mod ports;
+mod rate_limit;
+pub mod reconcile;
+pub mod settings;
+mod sync;
+
+pub use batch::{MIN_TIME_TO_START, RESPONSE_MARGIN, all_records_identifiable};
+pub use hubspot::HubSpotClient;
+pub use outcome::{BatchReport, Outcome, RecordOutcome, metric_lines};
+pub use partner_central::PartnerCentralClient;
+pub use ports::{
+    AssociatedObject, Clock, Crm, CrmError, FixedClock, Opportunities, OpportunityError,
+    SystemClock,
+};
+pub use settings::{Catalog, Config, ConfigError, SyncSettings, SyncTrigger};
+pub use sync::{DealResult, MAX_CONFLICT_RETRIES, client_token};
+
+/// The batch handler. Build once per cold start; `handle_batch` per invocation.
+pub struct Processor<C: Crm, O: Opportunities, K: Clock> {
+    crm: C,
+    opportunities: O,
+    clock: K,
+    settings: SyncSettings,
+}
+
+impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
+    pub fn new(crm: C, opportunities: O, clock: K, settings: SyncSettings) -> Self {
+        Processor {
+            crm,
+            opportunities,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &SyncSettings {
+        &self.settings
+    }
+}

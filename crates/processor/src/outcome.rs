@@ -1,0 +1,187 @@
+//! What happened to each record, and the EMF metrics that count it.
+
+use aws_lambda_events::sqs::SqsBatchResponse;
+
+/// The result of one record, also the `Outcome` metric dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// A new opportunity was created (and linked back to the deal).
+    Created,
+    /// The opportunity was updated to match the deal.
+    Updated,
+    /// Partner Central already matched: no write (also every record coalesced into another).
+    Unchanged,
+    /// The opportunity is under AWS review (Submitted / In review) and read-only.
+    Blocked,
+    /// Nothing to do: not a deal tagged for AWS, a sync-owned property echo, an object type we
+    /// do not sync.
+    Skipped,
+    /// The deal's data cannot be written (reason on the deal); acknowledged.
+    DataError,
+    /// Retry later: the record is reported failed and SQS redelivers it.
+    TransientError,
+    /// The HubSpot object no longer exists; acknowledged.
+    NotFound,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 8] = [
+        Outcome::Created,
+        Outcome::Updated,
+        Outcome::Unchanged,
+        Outcome::Blocked,
+        Outcome::Skipped,
+        Outcome::DataError,
+        Outcome::TransientError,
+        Outcome::NotFound,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Blocked => "blocked",
+            Outcome::Skipped => "skipped",
+            Outcome::DataError => "data_error",
+            Outcome::TransientError => "transient_error",
+            Outcome::NotFound => "not_found",
+        }
+    }
+
+    /// When several deals stand behind one record (a company or note change), the record
+    /// reports the most significant of their outcomes.
+    pub(crate) fn severity(self) -> u8 {
+        match self {
+            Outcome::TransientError => 7,
+            Outcome::DataError => 6,
+            Outcome::Blocked => 5,
+            Outcome::Created => 4,
+            Outcome::Updated => 3,
+            Outcome::Unchanged => 2,
+            Outcome::NotFound => 1,
+            Outcome::Skipped => 0,
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One record's result, for logs, tests and the local runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordOutcome {
+    pub message_id: String,
+    pub correlation_id: Option<String>,
+    pub event_type: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub outcome: Outcome,
+    pub opportunity_id: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// The Lambda answer plus what happened to each record, in batch order.
+#[derive(Debug, Clone)]
+pub struct BatchReport {
+    pub response: SqsBatchResponse,
+    pub outcomes: Vec<RecordOutcome>,
+}
+
+/// EMF lines for one batch: one `SyncOutcome` count per outcome seen, one
+/// `PartnerCentralWrites` count.
+pub fn metric_lines(
+    namespace: &str,
+    timestamp_ms: i64,
+    outcomes: &[RecordOutcome],
+    writes: u64,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for outcome in Outcome::ALL {
+        let count = outcomes.iter().filter(|o| o.outcome == outcome).count() as u64;
+        if count > 0 {
+            lines.push(events::emf::count_line(
+                namespace,
+                timestamp_ms,
+                &[("Function", "processor"), ("Outcome", outcome.as_str())],
+                &[("SyncOutcome", count)],
+            ));
+        }
+    }
+    lines.push(events::emf::count_line(
+        namespace,
+        timestamp_ms,
+        &[("Function", "processor")],
+        &[("PartnerCentralWrites", writes)],
+    ));
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn record(outcome: Outcome) -> RecordOutcome {
+        RecordOutcome {
+            message_id: "m".into(),
+            correlation_id: None,
+            event_type: None,
+            object_type: None,
+            object_id: None,
+            outcome,
+            opportunity_id: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn outcome_names_are_the_metric_dimension_values() {
+        let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "created",
+                "updated",
+                "unchanged",
+                "blocked",
+                "skipped",
+                "data_error",
+                "transient_error",
+                "not_found"
+            ]
+        );
+    }
+
+    #[test]
+    fn metric_lines_count_per_outcome_and_writes() {
+        let outcomes = [
+            record(Outcome::Updated),
+            record(Outcome::Unchanged),
+            record(Outcome::Unchanged),
+        ];
+        let lines = metric_lines("NS", 7, &outcomes, 1);
+        let values: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(values.len(), 3);
+        assert_eq!(values[0]["Outcome"], "updated");
+        assert_eq!(values[0]["SyncOutcome"], 1);
+        assert_eq!(values[1]["Outcome"], "unchanged");
+        assert_eq!(values[1]["SyncOutcome"], 2);
+        assert_eq!(
+            values[1]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            serde_json::json!([["Function", "Outcome"]])
+        );
+        assert_eq!(values[2]["PartnerCentralWrites"], 1);
+        assert_eq!(values[2]["_aws"]["CloudWatchMetrics"][0]["Namespace"], "NS");
+        assert_eq!(
+            values[2]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            serde_json::json!([["Function"]])
+        );
+    }
+}

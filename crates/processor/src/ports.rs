@@ -1,0 +1,180 @@
+//! The handler's view of the outside world: one trait per system, named after what it does for
+//! us. `main` passes the HTTP/SDK adapters; tests pass the same adapters pointed at the sandbox
+//! fakes, or in-memory doubles.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    CreatedOpportunity, CrmRecord, Deal, ExistingOpportunity, Note, OpportunityFields,
+};
+
+/// A HubSpot failure, classified by what the caller must do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrmError {
+    /// 429, 5xx, timeouts, connection errors: retry later (the record goes back to SQS).
+    #[error("HubSpot is unavailable: {0}")]
+    Transient(String),
+    /// 401/403: the token is wrong or lacks a scope. Retried (and eventually parked in the DLQ)
+    /// so an operator notices, instead of silently acknowledging every event.
+    #[error("HubSpot refused our credentials: {0}")]
+    Unauthorized(String),
+    /// Other 4xx: the request itself is wrong (e.g. a sync property missing in the portal).
+    #[error("HubSpot rejected the request: {0}")]
+    Rejected(String),
+}
+
+impl CrmError {
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, CrmError::Rejected(_))
+    }
+}
+
+/// HubSpot reads and writes. `Ok(None)` means the object does not exist (deleted or merged).
+pub trait Crm: Send + Sync {
+    /// The deal with the given properties and its company, contact and note associations.
+    fn get_deal(
+        &self,
+        id: &str,
+        properties: &[String],
+    ) -> impl Future<Output = Result<Option<Deal>, CrmError>> + Send;
+    fn get_company(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<CrmRecord>, CrmError>> + Send;
+    /// Contacts that no longer exist are left out.
+    fn get_contacts(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<CrmRecord>, CrmError>> + Send;
+    /// Notes by id (the deal lists its note ids); missing ones are left out.
+    fn get_notes(&self, ids: &[String])
+    -> impl Future<Output = Result<Vec<Note>, CrmError>> + Send;
+    /// Ids of the deals associated with a company, contact or note. `Ok(None)` when the object
+    /// itself does not exist.
+    fn deals_of(
+        &self,
+        object: AssociatedObject,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<Vec<String>>, CrmError>> + Send;
+    fn update_deal(
+        &self,
+        id: &str,
+        properties: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<(), CrmError>> + Send;
+    fn create_deal_note(
+        &self,
+        deal_id: &str,
+        body: &str,
+        timestamp: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), CrmError>> + Send;
+}
+
+/// The objects whose changes lead us to deals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssociatedObject {
+    Company,
+    Contact,
+    Note,
+}
+
+impl AssociatedObject {
+    /// The CRM API path segment.
+    pub fn path(self) -> &'static str {
+        match self {
+            AssociatedObject::Company => "companies",
+            AssociatedObject::Contact => "contacts",
+            AssociatedObject::Note => "notes",
+        }
+    }
+}
+
+/// A Partner Central failure, classified.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpportunityError {
+    /// Throttling, 5xx, network, STS: retry later.
+    #[error("Partner Central is unavailable: {0}")]
+    Transient(String),
+    /// AccessDenied: the role or its policy is wrong. Retried so it reaches the DLQ and alarms.
+    #[error("Partner Central denied access: {0}")]
+    AccessDenied(String),
+    /// ValidationException (field-level reasons included) or an unrecoverable conflict: the
+    /// deal's data must change before the write can succeed.
+    #[error("{0}")]
+    Invalid(String),
+    /// The optimistic-concurrency check failed (`LastModifiedDate` is stale): re-read and retry.
+    #[error("the opportunity changed since it was read: {0}")]
+    Conflict(String),
+    /// The opportunity id does not exist (in this catalog).
+    #[error("opportunity not found: {0}")]
+    NotFound(String),
+}
+
+impl OpportunityError {
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            OpportunityError::Transient(_) | OpportunityError::AccessDenied(_)
+        )
+    }
+}
+
+/// Partner Central opportunities in the configured catalog.
+pub trait Opportunities: Send + Sync {
+    /// CreateOpportunity with a caller-chosen idempotency token.
+    fn create(
+        &self,
+        fields: &OpportunityFields,
+        client_token: &str,
+    ) -> impl Future<Output = Result<CreatedOpportunity, OpportunityError>> + Send;
+    fn get(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<ExistingOpportunity, OpportunityError>> + Send;
+    /// UpdateOpportunity (a full replacement) conditioned on `current.last_modified`.
+    fn update(
+        &self,
+        current: &ExistingOpportunity,
+        fields: &OpportunityFields,
+    ) -> impl Future<Output = Result<(), OpportunityError>> + Send;
+    /// AssociateOpportunity with the configured solution. `Ok(false)` when no solution is
+    /// configured or it was already associated (no write happened).
+    fn associate_solution(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<bool, OpportunityError>> + Send;
+    /// The id of the opportunity whose PartnerOpportunityIdentifier is `partner_id`, if any.
+    /// `company_name` narrows the search when known.
+    fn find_by_partner_id(
+        &self,
+        partner_id: &str,
+        company_name: Option<&str>,
+    ) -> impl Future<Output = Result<Option<String>, OpportunityError>> + Send;
+}
+
+/// Wall-clock time, injectable so tests control "today" (close-date clamping).
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock stopped at one instant, for tests and replays.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}

@@ -1,0 +1,208 @@
+//! What Partner Central lets us change on an existing opportunity, given its review status,
+//! and which of its current values we keep on purpose. Pure.
+
+use chrono::NaiveDate;
+
+use crate::domain::{ExistingOpportunity, OpportunityFields};
+
+/// Adjusts `desired` to what an update of `existing` may contain and returns a description of
+/// each deal value that could not be applied (logged; the title one also becomes a deal note).
+///
+/// - Title: frozen from submission on (every review status but Pending Submission).
+/// - Approved: country, postal code, industry, website, business problem and the partner
+///   identifier are frozen too.
+/// - Action Required: only the address, website, close date, spend, business problem and the
+///   partner identifier may change.
+/// - A close date the mapping had to clamp (the deal's is missing or past) does not replace a
+///   still-valid date already on the opportunity, so the opportunity does not drift one day per
+///   event.
+pub fn reconcile(
+    existing: &ExistingOpportunity,
+    desired: &mut OpportunityFields,
+    close_date_clamped: bool,
+    today: NaiveDate,
+) -> Vec<String> {
+    let current = &existing.fields;
+    let mut kept = Vec::new();
+    if close_date_clamped
+        && NaiveDate::parse_from_str(&current.life_cycle.target_close_date, "%Y-%m-%d")
+            .is_ok_and(|d| d >= today)
+    {
+        desired.life_cycle.target_close_date = current.life_cycle.target_close_date.clone();
+    }
+    match existing.review_status.as_deref() {
+        Some("Action Required") => {
+            let mut allowed = current.clone();
+            allowed.account.address = desired.account.address.clone();
+            allowed.account.website_url = desired.account.website_url.clone();
+            allowed.life_cycle.target_close_date = desired.life_cycle.target_close_date.clone();
+            allowed.project.expected_customer_spend =
+                desired.project.expected_customer_spend.clone();
+            allowed.project.customer_business_problem =
+                desired.project.customer_business_problem.clone();
+            allowed.partner_opportunity_identifier = desired.partner_opportunity_identifier.clone();
+            if allowed != *desired {
+                kept.push("under Action Required only address, website, close date, spend and business problem are updated".to_owned());
+            }
+            *desired = allowed;
+        }
+        Some("Approved") => {
+            let mut freeze = |name: &str, same: bool| {
+                if !same {
+                    kept.push(format!("{name} cannot change after approval"));
+                }
+            };
+            freeze(
+                "CountryCode",
+                desired.account.address.country_code == current.account.address.country_code,
+            );
+            freeze(
+                "PostalCode",
+                desired.account.address.postal_code == current.account.address.postal_code,
+            );
+            freeze(
+                "Industry",
+                desired.account.industry == current.account.industry,
+            );
+            freeze(
+                "WebsiteUrl",
+                desired.account.website_url == current.account.website_url,
+            );
+            freeze(
+                "CustomerBusinessProblem",
+                desired.project.customer_business_problem
+                    == current.project.customer_business_problem,
+            );
+            desired.account.address.country_code = current.account.address.country_code.clone();
+            desired.account.address.postal_code = current.account.address.postal_code.clone();
+            desired.account.industry = current.account.industry.clone();
+            desired.account.other_industry = current.account.other_industry.clone();
+            desired.account.website_url = current.account.website_url.clone();
+            desired.project.customer_business_problem =
+                current.project.customer_business_problem.clone();
+            desired.partner_opportunity_identifier = current.partner_opportunity_identifier.clone();
+        }
+        _ => {}
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::domain::{Account, Address, LifeCycle, Project};
+
+    fn existing(status: Option<&str>, fields: OpportunityFields) -> ExistingOpportunity {
+        ExistingOpportunity {
+            id: "O1".into(),
+            last_modified: aws_smithy_types::DateTime::from_secs(0),
+            review_status: status.map(str::to_owned),
+            fields,
+            snapshot: None,
+        }
+    }
+
+    fn fields(website: &str, city: &str, stage: &str, close: &str) -> OpportunityFields {
+        OpportunityFields {
+            account: Account {
+                company_name: "Acme".into(),
+                website_url: Some(website.into()),
+                address: Address {
+                    city: Some(city.into()),
+                    ..Address::default()
+                },
+                ..Account::default()
+            },
+            project: Project {
+                title: "T".into(),
+                ..Project::default()
+            },
+            life_cycle: LifeCycle {
+                stage: stage.into(),
+                target_close_date: close.into(),
+                ..LifeCycle::default()
+            },
+            ..OpportunityFields::default()
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    #[test]
+    fn pending_submission_takes_everything() {
+        let e = existing(
+            Some("Pending Submission"),
+            fields("https://a.example", "Paris", "Prospect", "2027-01-01"),
+        );
+        let mut d = fields("https://b.example", "Lyon", "Qualified", "2027-02-01");
+        let wanted = d.clone();
+        assert!(reconcile(&e, &mut d, false, today()).is_empty());
+        assert_eq!(d, wanted);
+    }
+
+    #[test]
+    fn approved_freezes_its_fields() {
+        let e = existing(
+            Some("Approved"),
+            fields("https://a.example", "Paris", "Prospect", "2027-01-01"),
+        );
+        let mut d = fields("https://b.example", "Lyon", "Qualified", "2027-02-01");
+        let kept = reconcile(&e, &mut d, false, today());
+        assert_eq!(kept, ["WebsiteUrl cannot change after approval"]);
+        assert_eq!(d.account.website_url.as_deref(), Some("https://a.example"));
+        assert_eq!(
+            d.account.address.city.as_deref(),
+            Some("Lyon"),
+            "city stays editable"
+        );
+        assert_eq!(d.life_cycle.stage, "Qualified");
+    }
+
+    #[test]
+    fn action_required_allows_only_its_list() {
+        let e = existing(
+            Some("Action Required"),
+            fields("https://a.example", "Paris", "Prospect", "2027-01-01"),
+        );
+        let mut d = fields("https://b.example", "Lyon", "Qualified", "2027-02-01");
+        let kept = reconcile(&e, &mut d, false, today());
+        assert_eq!(kept.len(), 1);
+        assert_eq!(d.account.website_url.as_deref(), Some("https://b.example"));
+        assert_eq!(d.account.address.city.as_deref(), Some("Lyon"));
+        assert_eq!(d.life_cycle.target_close_date, "2027-02-01");
+        assert_eq!(
+            d.life_cycle.stage, "Prospect",
+            "stage is not editable under Action Required"
+        );
+    }
+
+    #[test]
+    fn clamped_close_date_keeps_a_valid_existing_one() {
+        let e = existing(
+            None,
+            fields("https://a.example", "Paris", "Prospect", "2026-12-01"),
+        );
+        let mut d = fields("https://a.example", "Paris", "Prospect", "2026-12-23");
+        reconcile(&e, &mut d, true, today());
+        assert_eq!(d.life_cycle.target_close_date, "2026-12-01");
+        let mut d = fields("https://a.example", "Paris", "Prospect", "2026-12-23");
+        reconcile(&e, &mut d, false, today());
+        assert_eq!(
+            d.life_cycle.target_close_date, "2026-12-23",
+            "a real deal date always wins"
+        );
+        let past = existing(
+            None,
+            fields("https://a.example", "Paris", "Prospect", "2026-11-01"),
+        );
+        let mut d = fields("https://a.example", "Paris", "Prospect", "2026-12-23");
+        reconcile(&past, &mut d, true, today());
+        assert_eq!(
+            d.life_cycle.target_close_date, "2026-12-23",
+            "an expired date is replaced"
+        );
+    }
+}
