@@ -6,9 +6,7 @@ mod support;
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::time::Duration;
 
-use receipt::filter::EventFilter;
 use receipt::{EntryFailure, OutgoingMessage, Queue, QueueUnavailable, Receipt, Settings};
 use serde_json::{Value, json};
 use support::*;
@@ -70,18 +68,6 @@ impl RecordingQueue {
             .flatten()
             .cloned()
             .collect()
-    }
-}
-
-fn settings() -> Settings {
-    Settings {
-        secrets: Some(events::ClientSecrets::new(SECRET, None)),
-        public_url: None,
-        max_age_ms: 300_000,
-        max_body_bytes: 1024 * 1024,
-        synced: EventFilter::parse(receipt::config::DEFAULT_SYNCED_EVENT_TYPES).unwrap(),
-        send_attempts: 3,
-        retry_backoff: Duration::from_millis(1),
     }
 }
 

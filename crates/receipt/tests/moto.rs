@@ -6,26 +6,12 @@
 mod support;
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
-use receipt::filter::EventFilter;
-use receipt::{Receipt, Settings, SqsQueue};
+use receipt::{Receipt, SqsQueue};
 use sandbox::moto;
 use serde_json::{Value, json};
 use support::*;
-
-fn settings() -> Settings {
-    Settings {
-        secrets: Some(events::ClientSecrets::new(SECRET, None)),
-        public_url: None,
-        max_age_ms: 300_000,
-        max_body_bytes: 1024 * 1024,
-        synced: EventFilter::parse(receipt::config::DEFAULT_SYNCED_EVENT_TYPES).unwrap(),
-        send_attempts: 3,
-        retry_backoff: Duration::from_millis(10),
-    }
-}
 
 async fn visible_count(sqs: &aws_sdk_sqs::Client, url: &str) -> u64 {
     let attrs = sqs

@@ -1,6 +1,10 @@
 //! Builders for signed HubSpot deliveries as API Gateway hands them to the Lambda.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::time::Duration;
+
+use receipt::Settings;
+use receipt::filter::EventFilter;
 use serde_json::{Value, json};
 
 pub const SECRET: &str = "test-client-secret";
@@ -83,4 +87,17 @@ pub fn status_and_body(response: &Value) -> (i64, Value) {
     let status = response["statusCode"].as_i64().unwrap();
     let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
     (status, body)
+}
+
+/// Handler settings as the Lambda builds them from a plain secret, with short retry pauses.
+pub fn settings() -> Settings {
+    Settings {
+        secrets: Some(events::ClientSecrets::new(SECRET, None)),
+        public_url: None,
+        max_age_ms: 300_000,
+        max_body_bytes: 1024 * 1024,
+        synced: EventFilter::parse(receipt::config::DEFAULT_SYNCED_EVENT_TYPES).unwrap(),
+        send_attempts: 3,
+        retry_backoff: Duration::from_millis(5),
+    }
 }
