@@ -16,6 +16,8 @@ pub const MAX_BATCH_ENTRIES: usize = 10;
 /// SQS: 256 KiB per message and per batch payload. (AWS raised the message limit to 1 MiB in
 /// 2025; staying at the older figure works against every endpoint, moto included.)
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// `SendMessageBatch` calls in flight at once for one request (a full delivery is ten calls).
+pub const MAX_CONCURRENT_SENDS: usize = 4;
 
 /// What the handler needs besides the queue.
 #[derive(Debug, Clone)]
@@ -194,18 +196,17 @@ impl<Q: Queue> Receipt<Q> {
     }
 
     /// Sends every message, retrying the entries SQS reports failed; returns how many could
-    /// not be enqueued. Chunks go out concurrently: a request must be answered within
-    /// HubSpot's 5 s, and per-object order across chunks does not matter to a level-triggered
-    /// processor (it reads the current state).
+    /// not be enqueued. A few batch calls run at once: a request must be answered within
+    /// HubSpot's 5 s, and per-object order across batches does not matter to a level-triggered
+    /// processor (it reads the current state). Bounded, so a slow queue endpoint is not handed
+    /// ten calls that then all time out together.
     async fn enqueue(&self, pending: Vec<Pending>, correlation_id: &str) -> usize {
-        let chunks = chunk(pending);
-        let results = futures::future::join_all(
-            chunks
-                .into_iter()
-                .map(|c| self.send_chunk(c, correlation_id)),
-        )
-        .await;
-        results.into_iter().sum()
+        use futures::StreamExt as _;
+        futures::stream::iter(chunk(pending))
+            .map(|c| self.send_chunk(c, correlation_id))
+            .buffer_unordered(MAX_CONCURRENT_SENDS)
+            .fold(0, |failed, n| async move { failed + n })
+            .await
     }
 
     async fn send_chunk(&self, mut pending: Vec<Pending>, correlation_id: &str) -> usize {
