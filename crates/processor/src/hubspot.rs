@@ -13,9 +13,15 @@ use crate::domain::{CrmRecord, Deal, Note};
 use crate::ports::{AssociatedObject, Crm, CrmError};
 use crate::rate_limit::{TokenBucket, backoff};
 
-/// Requests per second. HubSpot allows 100–190 per 10 s per app depending on the plan; ten per
-/// second with a burst of ten stays under the lowest tier even with two invocations running.
-pub const DEFAULT_RATE: f64 = 10.0;
+/// Requests per second and burst, per Lambda instance. HubSpot allows 100–190 per 10 s per app
+/// depending on the plan, and the queue runs up to [`MAX_CONCURRENT_INVOCATIONS`] instances:
+/// 2 × (4 × 10 s + 5) = 90 requests in any 10 s stays under the lowest tier.
+pub const DEFAULT_RATE: f64 = 4.0;
+pub const DEFAULT_BURST: f64 = 5.0;
+/// `ScalingConfig.MaximumConcurrency` of the processor's SQS event source (template.yaml).
+pub const MAX_CONCURRENT_INVOCATIONS: f64 = 2.0;
+/// HubSpot's lowest per-app tier: requests per 10 s.
+pub const LOWEST_TIER_PER_10_S: f64 = 100.0;
 pub const MAX_ATTEMPTS: u32 = 5;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const BATCH_READ_MAX: usize = 100;
@@ -37,13 +43,23 @@ pub const CONTACT_PROPERTIES: [&str; 7] = [
     "country",
 ];
 
-#[derive(Debug)]
 pub struct HubSpotClient {
     http: reqwest::Client,
     base_url: String,
     token: String,
     bucket: TokenBucket,
     base_backoff: Duration,
+}
+
+/// Hand-written so the private-app token never reaches a log through `{:?}`.
+impl std::fmt::Debug for HubSpotClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubSpotClient")
+            .field("base_url", &self.base_url)
+            .field("token", &"<redacted>")
+            .field("bucket", &self.bucket)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HubSpotClient {
@@ -57,7 +73,7 @@ impl HubSpotClient {
             http,
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             token: token.into(),
-            bucket: TokenBucket::new(DEFAULT_RATE, DEFAULT_RATE),
+            bucket: TokenBucket::new(DEFAULT_RATE, DEFAULT_BURST),
             base_backoff: Duration::from_millis(250),
         }
     }
@@ -403,6 +419,20 @@ mod tests {
         );
         assert_eq!(associated(&v, "contacts", None), ["5"]);
         assert!(associated(&v, "notes", None).is_empty());
+    }
+
+    #[test]
+    fn default_rate_fits_the_lowest_tier_at_full_concurrency() {
+        let worst_10_s = MAX_CONCURRENT_INVOCATIONS * (DEFAULT_RATE * 10.0 + DEFAULT_BURST);
+        assert!(worst_10_s <= LOWEST_TIER_PER_10_S, "{worst_10_s}");
+    }
+
+    #[test]
+    fn debug_output_does_not_show_the_token() {
+        let client = HubSpotClient::new("https://api.hubapi.com", "pat-na1-secret-token");
+        let shown = format!("{client:?}");
+        assert!(!shown.contains("pat-na1-secret-token"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 
     #[test]

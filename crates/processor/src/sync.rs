@@ -119,7 +119,10 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             );
         }
         match linked {
-            Some(id) => self.sync_existing(&snapshot, id, &desired, 0).await,
+            Some(id) => {
+                self.sync_existing(&snapshot, id, &desired, 0, false, false)
+                    .await
+            }
             None => self.create_or_adopt(&snapshot, portal_id, &desired).await,
         }
     }
@@ -146,9 +149,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 opportunity_id = id.as_str(),
                 "adopting an opportunity created earlier"
             );
-            let mut result = self.sync_existing(snapshot, id, desired, 0).await?;
-            result.writes += self.associate(&result).await?;
-            return Ok(result);
+            return self
+                .sync_existing(snapshot, id, desired, 0, false, true)
+                .await;
         }
         let token = client_token(self.settings.catalog.as_str(), portal_id, deal_id);
         let created = match self.opportunities.create(fields, &token).await {
@@ -163,9 +166,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                     .map_err(pc_retry)?
                 {
                     Some(id) => {
-                        let mut result = self.sync_existing(snapshot, id, desired, 0).await?;
-                        result.writes += self.associate(&result).await?;
-                        return Ok(result);
+                        return self
+                            .sync_existing(snapshot, id, desired, 0, false, true)
+                            .await;
                     }
                     None => {
                         return self
@@ -184,8 +187,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             Err(e) => return Err(pc_retry(e)),
         };
         let mut result = DealResult::new(Outcome::Created, Some(created.id.clone()), None);
-        result.writes = 1;
-        result.writes += self.associate(&result).await?;
+        result.writes = 1 + self.associate(&created.id, true).await?;
         self.write_back(
             snapshot,
             status_props(
@@ -201,18 +203,19 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         Ok(result)
     }
 
-    async fn associate(&self, result: &DealResult) -> Result<u64, Retry> {
-        match (&result.opportunity_id, result.outcome) {
-            (Some(id), Outcome::Created | Outcome::Updated | Outcome::Unchanged) => {
-                let called = self
-                    .opportunities
-                    .associate_solution(id)
-                    .await
-                    .map_err(pc_retry)?;
-                Ok(u64::from(called))
-            }
-            _ => Ok(0),
+    /// Associates the solution while the deal is not linked yet (create or adopt). It must
+    /// happen before the write-back links the deal: linked deals take the update path, which
+    /// never associates, so a failure after linking would be lost.
+    async fn associate(&self, id: &str, unlinked: bool) -> Result<u64, Retry> {
+        if !unlinked {
+            return Ok(0);
         }
+        let called = self
+            .opportunities
+            .associate_solution(id)
+            .await
+            .map_err(pc_retry)?;
+        Ok(u64::from(called))
     }
 
     async fn sync_existing(
@@ -221,6 +224,11 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         id: String,
         desired: &Desired,
         attempt: u32,
+        // The title note was already created by an earlier attempt of this call: `snapshot`
+        // was read before it, so it cannot be found there.
+        mut title_noted: bool,
+        // The deal is not linked yet (an opportunity created earlier is being adopted).
+        adopting: bool,
     ) -> Result<DealResult, Retry> {
         let mut fields = desired.fields.clone();
         let existing = match self.opportunities.get(&id).await {
@@ -243,8 +251,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 &mut fields.project.title,
                 existing.fields.project.title.clone(),
             );
-            if wanted != existing.fields.project.title {
+            if wanted != existing.fields.project.title && !title_noted {
                 self.note_frozen_title(snapshot, &existing, &wanted).await?;
+                title_noted = true;
             }
         }
         let title = existing.fields.project.title.clone();
@@ -269,16 +278,20 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             return Ok(DealResult::new(Outcome::Blocked, Some(id), reason));
         }
         if existing.fields == fields {
+            let writes = self.associate(&id, adopting).await?;
             self.write_back(
                 snapshot,
                 status_props(&id, &title, "synced", "", &review),
                 false,
             )
             .await?;
-            return Ok(DealResult::new(Outcome::Unchanged, Some(id), None));
+            let mut result = DealResult::new(Outcome::Unchanged, Some(id), None);
+            result.writes = writes;
+            return Ok(result);
         }
         match self.opportunities.update(&existing, &fields).await {
             Ok(()) => {
+                let writes = 1 + self.associate(&id, adopting).await?;
                 self.write_back(
                     snapshot,
                     status_props(&id, &fields.project.title, "synced", "", &review),
@@ -286,7 +299,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 )
                 .await?;
                 let mut result = DealResult::new(Outcome::Updated, Some(id), None);
-                result.writes = 1;
+                result.writes = writes;
                 Ok(result)
             }
             Err(OpportunityError::Conflict(reason)) if attempt + 1 < MAX_CONFLICT_RETRIES => {
@@ -296,7 +309,15 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                     attempt,
                     "update conflict: re-reading"
                 );
-                Box::pin(self.sync_existing(snapshot, id, desired, attempt + 1)).await
+                Box::pin(self.sync_existing(
+                    snapshot,
+                    id,
+                    desired,
+                    attempt + 1,
+                    title_noted,
+                    adopting,
+                ))
+                .await
             }
             Err(OpportunityError::Conflict(reason)) => Err(Retry(format!(
                 "opportunity {id} kept changing during {MAX_CONFLICT_RETRIES} update attempts: {reason}"
@@ -319,11 +340,15 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             "{OWN_NOTE_PREFIX} this deal's title would now be \"{wanted}\", but opportunity {} keeps its title \"{}\" because AWS does not allow a title change after submission.",
             existing.id, existing.fields.project.title
         );
-        if snapshot
-            .notes
-            .iter()
-            .any(|n| values::plain_text(&n.body) == text)
-        {
+        // Note bodies are HTML: read back, markup-like text (`<phase 2>`) is gone if HubSpot
+        // stored it raw and decoded if it escaped it; whitespace is collapsed either way. A
+        // miss here would add a note per event (and, with note subscriptions, loop).
+        let as_markup = values::plain_text(&text);
+        let as_text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if snapshot.notes.iter().any(|n| {
+            let body = values::plain_text(&n.body);
+            body == as_markup || body == as_text
+        }) {
             return Ok(());
         }
         self.crm

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use sandbox::hubspot::{ObjectType, RequestKind};
+use sandbox::partner_central::PartnerCentralFault;
 use serde_json::json;
 
 #[tokio::test]
@@ -333,6 +334,96 @@ async fn submitted_opportunity_is_blocked_and_keeps_its_title() {
     assert_eq!(
         deal_prop(&env, &deal, "aws_sync_status").as_deref(),
         Some("synced")
+    );
+}
+
+#[tokio::test]
+async fn a_conflict_retry_does_not_repeat_the_title_note() {
+    let env = env().await;
+    let deal = env.ids.deal_acme.clone();
+    run(&env, &[object_event("m1", "deal.creation", &deal)]).await;
+    let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
+    env.pc.submit(&id).unwrap();
+    env.pc.set_review_status(&id, "Approved").unwrap();
+    env.hubspot.upsert(
+        ObjectType::Deal,
+        &deal,
+        [("dealname", "Acme lakehouse #AWS"), ("amount", "1")],
+    );
+    // The first update conflicts: the retry re-reads the opportunity, not the deal's notes.
+    env.pc
+        .fail_next_op("UpdateOpportunity", 1, PartnerCentralFault::Conflict);
+
+    let report = run(
+        &env,
+        &[deal_change("m2", &deal, "dealname", "Acme lakehouse #AWS")],
+    )
+    .await;
+    assert_eq!(outcomes(&report), ["updated"]);
+    assert_eq!(env.pc.call_count("UpdateOpportunity"), 2);
+    assert_eq!(
+        env.pc.opportunity(&id).unwrap()["Project"]["Title"],
+        "Acme Analytics data lake migration"
+    );
+    assert_eq!(
+        env.hubspot
+            .associated_ids(ObjectType::Deal, &deal, ObjectType::Note)
+            .len(),
+        2,
+        "the seeded note plus exactly one title note"
+    );
+}
+
+#[tokio::test]
+async fn a_title_with_markup_characters_is_noted_once() {
+    let env = env().await;
+    let deal = env.ids.deal_acme.clone();
+    run(&env, &[object_event("m1", "deal.creation", &deal)]).await;
+    let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
+    env.pc.submit(&id).unwrap();
+    // Note bodies are HTML: `<phase 2>` does not survive as text when the note is read back.
+    env.hubspot.upsert(
+        ObjectType::Deal,
+        &deal,
+        [("dealname", "Acme lakehouse <phase 2> #AWS")],
+    );
+    for m in ["m2", "m3"] {
+        let report = run(&env, &[deal_change(m, &deal, "amount", "1")]).await;
+        assert_eq!(outcomes(&report), ["blocked"]);
+    }
+    assert_eq!(
+        env.hubspot
+            .associated_ids(ObjectType::Deal, &deal, ObjectType::Note)
+            .len(),
+        2,
+        "the seeded note plus one title note, not one per event"
+    );
+}
+
+#[tokio::test]
+async fn the_solution_is_associated_before_the_deal_is_linked() {
+    let env = env().await;
+    let deal = env.ids.deal_acme.clone();
+    // Created, then AssociateOpportunity fails: the deal stays unlinked for the redelivery.
+    env.pc
+        .fail_next_op("AssociateOpportunity", 1, PartnerCentralFault::AccessDenied);
+    let first = run(&env, &[object_event("m1", "deal.creation", &deal)]).await;
+    assert_eq!(failures(&first), ["m1"]);
+    // The redelivery adopts the opportunity; AssociateOpportunity fails again. Linking the
+    // deal now would leave nothing to retry the association: linked deals never associate.
+    env.pc
+        .fail_next_op("AssociateOpportunity", 1, PartnerCentralFault::AccessDenied);
+    let second = run(&env, &[object_event("m1", "deal.creation", &deal)]).await;
+    assert_eq!(failures(&second), ["m1"]);
+    assert_eq!(deal_prop(&env, &deal, "aws_opportunity_id"), None);
+
+    let third = run(&env, &[object_event("m1", "deal.creation", &deal)]).await;
+    assert!(failures(&third).is_empty());
+    assert_eq!(env.pc.opportunities().len(), 1);
+    let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
+    assert_eq!(
+        env.pc.associations(&id),
+        [("Solutions".to_owned(), SOLUTION.to_owned())]
     );
 }
 

@@ -105,7 +105,8 @@ pub fn phone_e164(raw: &str, country_calling_code: Option<&str>) -> Option<Strin
             format!("{code}{national}")
         }
     };
-    (8..=15).contains(&full.len()).then(|| format!("+{full}"))
+    // E.164 country codes never start with 0 (the API's pattern is `\+[1-9]\d{1,14}`).
+    ((8..=15).contains(&full.len()) && !full.starts_with('0')).then(|| format!("+{full}"))
 }
 
 /// International calling codes of the countries whose numbers are commonly written without one.
@@ -312,6 +313,16 @@ mod tests {
             "no country: not guessed"
         );
         assert_eq!(phone_e164("+1234", None), None, "too short");
+        assert_eq!(
+            phone_e164("+0 20 7946 0958", None),
+            None,
+            "no country code starts with 0"
+        );
+        assert_eq!(
+            phone_e164("000 20 7946 0958", None),
+            None,
+            "00 prefix followed by 0"
+        );
         assert_eq!(
             phone_e164("+1234567890123456", None),
             None,
