@@ -68,7 +68,7 @@ pub fn is_triggered(deal: &CrmRecord, trigger: &SyncTrigger) -> bool {
 }
 
 /// The deal properties the mapping reads (and the trigger property, when configured).
-pub const DEAL_PROPERTIES: [&str; 19] = [
+pub const DEAL_PROPERTIES: [&str; 13] = [
     "dealname",
     "dealstage",
     "amount",
@@ -82,16 +82,15 @@ pub const DEAL_PROPERTIES: [&str; 19] = [
     "aws_opportunity_type",
     "aws_monthly_spend",
     "aws_closed_lost_reason",
-    "aws_opportunity_id",
-    "aws_opportunity_title",
-    "aws_sync_status",
-    "aws_sync_error",
-    "aws_review_status",
-    "aws_last_synced_at",
 ];
 
 pub fn deal_properties(trigger: &SyncTrigger) -> Vec<String> {
-    let mut props: Vec<String> = DEAL_PROPERTIES.iter().map(|p| (*p).to_owned()).collect();
+    // The sync-owned properties are read too: they hold the link and the last sync state.
+    let mut props: Vec<String> = DEAL_PROPERTIES
+        .iter()
+        .chain(events::SYNC_OWNED_PROPERTIES.iter())
+        .map(|p| (*p).to_owned())
+        .collect();
     if let SyncTrigger::Property(name) = trigger
         && !props.contains(name)
     {

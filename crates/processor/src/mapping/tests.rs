@@ -156,10 +156,12 @@ fn trigger_rules() {
         deal_properties(&prop).last().map(String::as_str),
         Some("aws_co_sell")
     );
+    let name_tag = deal_properties(&SyncTrigger::NameTag);
     assert_eq!(
-        deal_properties(&SyncTrigger::NameTag).len(),
-        DEAL_PROPERTIES.len()
+        name_tag.len(),
+        DEAL_PROPERTIES.len() + events::SYNC_OWNED_PROPERTIES.len()
     );
+    assert!(name_tag.iter().any(|p| p == "aws_opportunity_id"));
 }
 
 #[test]

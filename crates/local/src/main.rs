@@ -1,0 +1,168 @@
+//! `sync-local`: wiring only — parse the command line, start the pipeline, run the mode.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser;
+use local::cli::{Cli, Command, LogFormat, Mode, ReprocessArgs, RunArgs};
+use local::demo::{Demo, print_trail};
+use local::pipeline::Pipeline;
+use local::queue::{AnyQueue, SqsFifo};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The demo and the commands print their own report; logs would drown it.
+    let level = match (&cli.command, cli.demo) {
+        (Some(Command::Load(_) | Command::ReprocessDlq(_)), _) => "error",
+        (None, true) => "warn,trail=off",
+        (None, false) => "info,aws=warn",
+    };
+    init_logs(cli.run.log_format, level);
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sync-local: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(format: LogFormat, default: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.compact().init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::ReprocessDlq(args)) => reprocess(&cli.run, &args).await,
+        Some(Command::Load(args)) => {
+            let report = local::load::run(&cli.run, &args).await?;
+            println!("{report}");
+            Ok(if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        None if cli.demo => demo(cli.run).await,
+        None => serve(&cli.run).await,
+    }
+}
+
+async fn serve(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::start(args.pipeline_options(Mode::Serve).await?).await?;
+    println!("sync-local listening on {}", pipeline.base_url());
+    println!(
+        "  POST {}   (HubSpot webhook target)",
+        pipeline.webhook_url()
+    );
+    println!("  GET  {}/status", pipeline.base_url());
+    println!("  queue: {}", pipeline.queue.kind());
+    if let Some(sandbox) = &pipeline.sandbox {
+        println!("  HubSpot fake:         {}", sandbox.hubspot.base_url());
+        println!(
+            "  Partner Central fake: {}",
+            sandbox.partner_central.base_url()
+        );
+        if let Some(ids) = &sandbox.demo {
+            println!(
+                "  demo deals: {} (Acme), {} (Nordwind), {} (untagged), {} (no company), {} (closed lost)",
+                ids.deal_acme,
+                ids.deal_nordwind,
+                ids.deal_untagged,
+                ids.deal_without_company,
+                ids.deal_closed_lost
+            );
+        }
+    }
+    println!("Ctrl-C stops.");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    pipeline.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(mut args: RunArgs) -> anyhow::Result<ExitCode> {
+    if args.listen == std::net::SocketAddr::from(([127, 0, 0, 1], 3000)) {
+        // Any free port: the demo talks to itself and must not collide with a running server.
+        args.listen.set_port(0);
+    }
+    let pipeline = Pipeline::start(args.pipeline_options(Mode::Demo).await?).await?;
+    println!(
+        "sync-local demo: webhooks → {} → {} queue (+ DLQ) → processor → HubSpot / Partner Central sandbox",
+        pipeline.webhook_url(),
+        pipeline.queue.kind()
+    );
+    let started = std::time::Instant::now();
+    let (trail, failed) = {
+        let mut demo = Demo::new(&pipeline, &args.client_secret)?;
+        let failed = demo.run_all().await;
+        (demo.trail, failed)
+    };
+    print_trail(&trail);
+    let outcomes = pipeline.status.snapshot().outcomes;
+    println!(
+        "outcomes: {}",
+        outcomes
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    pipeline.shutdown().await;
+    if failed.is_empty() {
+        println!(
+            "demo passed: every expected outcome happened ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for (scenario, error) in &failed {
+            eprintln!("FAILED {}: {error}", scenario.name());
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+async fn reprocess(run: &RunArgs, args: &ReprocessArgs) -> anyhow::Result<ExitCode> {
+    let request = serde_json::json!({"maxMessages": args.max_messages, "dryRun": args.dry_run});
+    let summary: serde_json::Value = match (&run.queue_url, &run.dlq_url) {
+        (Some(queue_url), Some(dlq_url)) => {
+            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let client = aws_sdk_sqs::Client::new(&config);
+            let queue = AnyQueue::Sqs(SqsFifo::connect(client.clone(), queue_url).await?);
+            let dlq = AnyQueue::Sqs(SqsFifo::connect(client, dlq_url).await?);
+            let request = reprocess_dlq::ReprocessRequest::from_payload(request)?;
+            serde_json::to_value(local::server::run_reprocessor(&queue, &dlq, request).await)?
+        }
+        _ => {
+            let url = format!("{}/reprocess-dlq", args.server.trim_end_matches('/'));
+            let response = reqwest::Client::new()
+                .post(&url)
+                .json(&request)
+                .send()
+                .await
+                .with_context(|| format!("is sync-local running? POST {url} failed"))?;
+            let status = response.status();
+            let body: serde_json::Value = response.json().await?;
+            anyhow::ensure!(status.is_success(), "{url} answered {status}: {body}");
+            body
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    let failed = summary["failed"].as_u64().unwrap_or(0);
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

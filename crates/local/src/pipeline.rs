@@ -1,0 +1,392 @@
+//! Assembles the whole pipeline in one process: HTTP server → receipt handler → queue →
+//! poller → processor handler → HubSpot + Partner Central (sandbox fakes or the real APIs).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use processor::{
+    Catalog, HubSpotClient, PartnerCentralClient, Processor, SyncSettings, SystemClock,
+};
+use sandbox::hubspot::{DemoIds, HubSpotConfig, HubSpotFake};
+use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake, Rate};
+use tokio::sync::watch;
+
+use crate::adapters::{Faults, ProcessorHandler, ReceiptQueue};
+use crate::poller::{self, PollerConfig};
+use crate::queue::{AnyQueue, EmbeddedQueue, FifoQueue, QueueSettings, SqsFifo, WallClock};
+use crate::server::{self, AppState, WEBHOOK_PATH};
+use crate::status::Status;
+
+/// The solution the sandbox opportunities are associated with.
+pub const SANDBOX_SOLUTION_ID: &str = "S-0000001";
+
+pub enum QueueChoice {
+    Embedded {
+        visibility_timeout: Duration,
+        max_receive_count: u32,
+    },
+    Sqs {
+        client: aws_sdk_sqs::Client,
+        queue_url: String,
+        dlq_url: String,
+    },
+}
+
+/// Rates of the sandbox fakes (and of our clients, which pace themselves to them).
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// Partner Central writes per second (the real quota is 1).
+    pub pc_writes_per_sec: f64,
+    pub pc_reads_per_sec: f64,
+    /// HubSpot requests per rolling 10 s (real: 100–190).
+    pub hubspot_requests_per_10s: u32,
+    pub seed_demo: bool,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        SandboxOptions {
+            pc_writes_per_sec: 1.0,
+            pc_reads_per_sec: 10.0,
+            hubspot_requests_per_10s: 190,
+            seed_demo: true,
+        }
+    }
+}
+
+pub enum Backends {
+    Sandbox(SandboxOptions),
+    Real {
+        hubspot_base_url: String,
+        hubspot_token: String,
+        catalog: Catalog,
+        solution_id: Option<String>,
+    },
+}
+
+pub struct PipelineOptions {
+    pub listen: SocketAddr,
+    /// The URL HubSpot signs (WEBHOOK_PUBLIC_URL); `http://<listen>/webhook/hubspot` if unset.
+    pub public_url: Option<String>,
+    /// HubSpot client secret; `None` disables verification (logged on every request).
+    pub client_secret: Option<String>,
+    pub queue: QueueChoice,
+    pub backends: Backends,
+    pub poller: PollerConfig,
+    /// The processor Lambda's timeout (deadline of each invocation).
+    pub function_timeout: Duration,
+}
+
+impl PipelineOptions {
+    /// Loopback on an OS-chosen port, embedded queue (1 s visibility, redrive after 3),
+    /// seeded sandbox fakes without quotas that would slow tests down.
+    pub fn for_tests(secret: &str) -> Self {
+        PipelineOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_url: None,
+            client_secret: Some(secret.to_owned()),
+            queue: QueueChoice::Embedded {
+                visibility_timeout: Duration::from_secs(1),
+                max_receive_count: 3,
+            },
+            backends: Backends::Sandbox(SandboxOptions {
+                pc_writes_per_sec: 100.0,
+                pc_reads_per_sec: 100.0,
+                hubspot_requests_per_10s: 10_000,
+                seed_demo: true,
+            }),
+            poller: PollerConfig {
+                workers: 1,
+                wait: Duration::from_millis(200),
+                ..PollerConfig::default()
+            },
+            function_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The in-process fakes, inspectable and steerable while the pipeline runs.
+pub struct Sandbox {
+    pub hubspot: HubSpotFake,
+    pub partner_central: PartnerCentralFake,
+    pub demo: Option<DemoIds>,
+}
+
+pub struct Pipeline {
+    pub addr: SocketAddr,
+    pub status: Arc<Status>,
+    pub queue: AnyQueue,
+    pub dlq: AnyQueue,
+    pub faults: Arc<Faults>,
+    pub sandbox: Option<Sandbox>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Pipeline {
+    pub async fn start(options: PipelineOptions) -> anyhow::Result<Self> {
+        let (queue, dlq) = match options.queue {
+            QueueChoice::Embedded {
+                visibility_timeout,
+                max_receive_count,
+            } => {
+                let settings =
+                    QueueSettings::new("sync-local", visibility_timeout, Some(max_receive_count));
+                let (q, d) = EmbeddedQueue::with_dlq(settings, Arc::new(WallClock));
+                (AnyQueue::Embedded(q), AnyQueue::Embedded(d))
+            }
+            QueueChoice::Sqs {
+                client,
+                queue_url,
+                dlq_url,
+            } => (
+                AnyQueue::Sqs(
+                    SqsFifo::connect(client.clone(), queue_url)
+                        .await
+                        .context("cannot read the queue's attributes (--queue-url)")?,
+                ),
+                AnyQueue::Sqs(
+                    SqsFifo::connect(client, dlq_url)
+                        .await
+                        .context("cannot read the DLQ's attributes (--dlq-url)")?,
+                ),
+            ),
+        };
+
+        let (processor, sandbox) = build_processor(options.backends).await?;
+        let faults = Arc::new(Faults::default());
+        let status = Arc::new(Status::default());
+
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", options.listen))?;
+        let addr = listener.local_addr()?;
+        let public_url = options
+            .public_url
+            .unwrap_or_else(|| format!("http://{addr}{WEBHOOK_PATH}"));
+        let mut settings = receipt::Settings::from_config(
+            &receipt_config(&public_url, options.client_secret.is_some())?,
+            options
+                .client_secret
+                .map(|s| events::ClientSecrets::new(s, None)),
+        );
+        settings.public_url = Some(public_url);
+        let receipt = receipt::Receipt::new(
+            ReceiptQueue {
+                queue: queue.clone(),
+                faults: faults.clone(),
+            },
+            settings,
+        );
+        let state = Arc::new(AppState {
+            receipt,
+            status: status.clone(),
+            queue: queue.clone(),
+            dlq: dlq.clone(),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let mut server_stop = stopped.clone();
+        let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = server_stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        });
+        let handler = Arc::new(ProcessorHandler {
+            processor,
+            timeout: options.function_timeout,
+            faults: faults.clone(),
+        });
+        let mut tasks = poller::spawn(
+            queue.clone(),
+            handler,
+            status.clone(),
+            options.poller,
+            stopped,
+        );
+        tasks.push(server);
+        Ok(Pipeline {
+            addr,
+            status,
+            queue,
+            dlq,
+            faults,
+            sandbox,
+            stop,
+            tasks,
+        })
+    }
+
+    pub fn webhook_url(&self) -> String {
+        format!("http://{}{WEBHOOK_PATH}", self.addr)
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Waits until the main queue is empty and no batch is running (messages parked in the DLQ
+    /// do not count). False when `timeout` passed first.
+    pub async fn wait_drained(&self, timeout: Duration) -> bool {
+        let until = Instant::now() + timeout;
+        let mut quiet = 0;
+        while Instant::now() < until {
+            let empty = self.queue.depth().await.is_ok_and(|d| d.total() == 0);
+            if empty && self.status.batches_in_progress() == 0 {
+                // Twice in a row: a receive may be between "taken" and "batch started".
+                quiet += 1;
+                if quiet >= 2 {
+                    return true;
+                }
+            } else {
+                quiet = 0;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    /// Waits until the DLQ holds at least `n` messages.
+    pub async fn wait_dlq_depth(&self, n: u64, timeout: Duration) -> bool {
+        let until = Instant::now() + timeout;
+        while Instant::now() < until {
+            if self.dlq.depth().await.is_ok_and(|d| d.total() >= n) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    pub async fn reprocess_dlq(
+        &self,
+        request: reprocess_dlq::ReprocessRequest,
+    ) -> reprocess_dlq::ReprocessSummary {
+        server::run_reprocessor(&self.queue, &self.dlq, request).await
+    }
+
+    pub fn sandbox(&self) -> anyhow::Result<&Sandbox> {
+        self.sandbox
+            .as_ref()
+            .context("this pipeline runs against the real APIs, not the sandbox")
+    }
+
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            if tokio::time::timeout(Duration::from_secs(3), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("a pipeline task did not stop in time");
+            }
+        }
+        if let Some(sandbox) = self.sandbox {
+            sandbox.hubspot.shutdown().await;
+            sandbox.partner_central.shutdown().await;
+        }
+    }
+}
+
+/// The receipt's configuration as the Lambda would read it from its environment.
+fn receipt_config(public_url: &str, verify: bool) -> anyhow::Result<receipt::Config> {
+    let verification = if verify { "enabled" } else { "disabled" };
+    receipt::Config::from_lookup(|name| match name {
+        "QUEUE_URL" => Some("local".to_owned()),
+        "SIGNATURE_VERIFICATION" => Some(verification.to_owned()),
+        "HUBSPOT_CLIENT_SECRET" if verify => Some("set-below".to_owned()),
+        "WEBHOOK_PUBLIC_URL" => Some(public_url.to_owned()),
+        _ => None,
+    })
+    .context("receipt configuration")
+}
+
+type LocalProcessor = Processor<HubSpotClient, PartnerCentralClient, SystemClock>;
+
+/// The processor's settings from the environment as the Lambda reads them (`STAGE_MAP`,
+/// `SYNC_TRIGGER`, `DEFAULT_CURRENCY`, …), with the catalog chosen here.
+fn sync_settings(catalog: Catalog) -> anyhow::Result<SyncSettings> {
+    SyncSettings::from_lookup(|name| match name {
+        "PARTNER_CENTRAL_CATALOG" => Some(catalog.as_str().to_owned()),
+        other => std::env::var(other).ok(),
+    })
+    .context("processor settings")
+}
+
+async fn build_processor(backends: Backends) -> anyhow::Result<(LocalProcessor, Option<Sandbox>)> {
+    match backends {
+        Backends::Sandbox(options) => {
+            let hubspot = HubSpotFake::start_with(HubSpotConfig {
+                rate_limit_max: options.hubspot_requests_per_10s,
+                ..HubSpotConfig::default()
+            })
+            .await
+            .context("starting the HubSpot fake")?;
+            let demo = options.seed_demo.then(|| hubspot.seed_demo());
+            // The real 1 write/s quota allows no burst; a raised local quota allows 1/10 s worth,
+            // so scheduling jitter between our client's pacing and the fake's bucket does not
+            // turn into throttles.
+            let burst = |per_second: f64| (per_second / 10.0).ceil().max(1.0) as u32;
+            let partner_central = PartnerCentralFake::start_with(PartnerCentralConfig {
+                writes: Some(Rate {
+                    per_second: options.pc_writes_per_sec,
+                    burst: burst(options.pc_writes_per_sec),
+                }),
+                reads: Some(Rate {
+                    per_second: options.pc_reads_per_sec,
+                    burst: options.pc_reads_per_sec.max(1.0) as u32,
+                }),
+                ..PartnerCentralConfig::default()
+            })
+            .await
+            .context("starting the Partner Central fake")?;
+            // Our clients pace themselves to the quotas, as they do in AWS.
+            let crm = HubSpotClient::new(hubspot.base_url(), hubspot.token())
+                .with_rate(f64::from(options.hubspot_requests_per_10s) / 10.0);
+            let opportunities = PartnerCentralClient::new(
+                partner_central.client(),
+                Catalog::Sandbox,
+                Some(SANDBOX_SOLUTION_ID.to_owned()),
+            )
+            .with_write_rate(options.pc_writes_per_sec);
+            let processor = Processor::new(
+                crm,
+                opportunities,
+                SystemClock,
+                sync_settings(Catalog::Sandbox)?,
+            );
+            Ok((
+                processor,
+                Some(Sandbox {
+                    hubspot,
+                    partner_central,
+                    demo,
+                }),
+            ))
+        }
+        Backends::Real {
+            hubspot_base_url,
+            hubspot_token,
+            catalog,
+            solution_id,
+        } => {
+            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let client = aws_sdk_partnercentralselling::Client::new(&config);
+            let processor = Processor::new(
+                HubSpotClient::new(hubspot_base_url, hubspot_token),
+                PartnerCentralClient::new(client, catalog, solution_id),
+                SystemClock,
+                sync_settings(catalog)?,
+            );
+            Ok((processor, None))
+        }
+    }
+}
