@@ -7,7 +7,6 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::MessageSystemAttributeName;
 use sandbox::lambda_runtime_api::{Invocation, RuntimeApi};
 use sandbox::moto;
 use serde_json::{Value, json};
@@ -75,17 +74,7 @@ async fn signed_hundred_event_request_twice_gives_exactly_hundred_messages() {
 
     let messages = moto::drain(&sqs, &queue_url).await.unwrap();
     assert_eq!(messages.len(), 100);
-    for m in &messages {
-        let sync = events::SyncEvent::from_json(m.body().unwrap()).unwrap();
-        let attrs = m.attributes().unwrap();
-        assert_eq!(
-            attrs[&MessageSystemAttributeName::MessageGroupId],
-            sync.message_group_id()
-        );
-        assert_eq!(
-            attrs[&MessageSystemAttributeName::MessageDeduplicationId],
-            sync.message_deduplication_id()
-        );
+    for sync in envelopes_with_matching_ids(&messages) {
         assert!(
             sync.correlation_id.starts_with("req-"),
             "API Gateway request id as correlation id"

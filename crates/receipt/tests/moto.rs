@@ -69,17 +69,7 @@ async fn hundred_events_become_hundred_fifo_messages_and_a_retry_adds_none() {
     let messages = moto::drain(&sqs, &queue_url).await.unwrap();
     assert_eq!(messages.len(), 100);
     let mut dedup_ids = HashSet::new();
-    for m in &messages {
-        let sync = events::SyncEvent::from_json(m.body().unwrap()).unwrap();
-        let attrs = m.attributes().unwrap();
-        assert_eq!(
-            attrs[&MessageSystemAttributeName::MessageGroupId],
-            sync.message_group_id()
-        );
-        assert_eq!(
-            attrs[&MessageSystemAttributeName::MessageDeduplicationId],
-            sync.message_deduplication_id()
-        );
+    for sync in envelopes_with_matching_ids(&messages) {
         assert_eq!(
             sync.attempt_number, 0,
             "the first delivery's copy is the one kept"

@@ -101,3 +101,24 @@ pub fn settings() -> Settings {
         retry_backoff: Duration::from_millis(5),
     }
 }
+
+/// The envelope of each queued message, after checking that SQS holds it under the group and
+/// deduplication ids the envelope itself defines.
+pub fn envelopes_with_matching_ids(
+    messages: &[aws_sdk_sqs::types::Message],
+) -> Vec<events::SyncEvent> {
+    use aws_sdk_sqs::types::MessageSystemAttributeName as A;
+    messages
+        .iter()
+        .map(|m| {
+            let sync = events::SyncEvent::from_json(m.body().unwrap()).unwrap();
+            let attrs = m.attributes().unwrap();
+            assert_eq!(attrs[&A::MessageGroupId], sync.message_group_id());
+            assert_eq!(
+                attrs[&A::MessageDeduplicationId],
+                sync.message_deduplication_id()
+            );
+            sync
+        })
+        .collect()
+}
