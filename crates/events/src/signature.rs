@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -195,8 +195,8 @@ pub fn v3_signature(secret: &str, method: &str, uri: &str, body: &[u8], timestam
 
 fn v3_mac(secret: &str, method: &str, uri: &str, body: &[u8], timestamp: &str) -> Hmac<Sha256> {
     // HMAC accepts keys of any length, so this cannot fail; the fallback only satisfies the type.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()));
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default()));
     mac.update(method.as_bytes());
     mac.update(uri.as_bytes());
     mac.update(body);
