@@ -2,15 +2,21 @@
 //! events and their signatures, the `SyncEvent` queue envelope with its SQS id rules, the secret
 //! document and CloudWatch EMF lines. No AWS client and no I/O live here.
 
+pub mod clock;
+pub mod config;
 pub mod emf;
 pub mod envelope;
 pub mod hubspot;
+pub mod partner_central;
 pub mod secret;
 pub mod signature;
 
 pub use envelope::{EventSource, SCHEMA_VERSION, SyncEvent};
 pub use hubspot::{BodyError, ObjectType, WebhookEvent, parse_body};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{ConfigError, Env};
 pub use secret::SecretDocument;
+pub use secrecy::{ExposeSecret, SecretString};
 pub use signature::{ClientSecrets, SignatureError, SignatureVersion, SignedRequest};
 
 /// HubSpot deal properties owned by the sync (REFERENCE.md §6). Changes to these are our own

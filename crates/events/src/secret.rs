@@ -1,18 +1,20 @@
 //! The JSON document the stack's Secrets Manager secret holds.
 
+use secrecy::SecretString;
 use serde::Deserialize;
 
 /// `{"clientSecret": "...", "previousClientSecret": "...", "accessToken": "..."}`; each Lambda
-/// reads only what it needs, once per cold start.
-#[derive(Clone, Default, Deserialize)]
+/// reads only what it needs, once per cold start. The values are `SecretString`s: `{:?}` prints
+/// them redacted and reading one takes an explicit `expose_secret()`.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretDocument {
     #[serde(default)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<SecretString>,
     #[serde(default)]
-    pub previous_client_secret: Option<String>,
+    pub previous_client_secret: Option<SecretString>,
     #[serde(default)]
-    pub access_token: Option<String>,
+    pub access_token: Option<SecretString>,
 }
 
 impl SecretDocument {
@@ -22,31 +24,20 @@ impl SecretDocument {
     }
 }
 
-impl std::fmt::Debug for SecretDocument {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let shown = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
-        f.debug_struct("SecretDocument")
-            .field("client_secret", &shown(&self.client_secret))
-            .field(
-                "previous_client_secret",
-                &shown(&self.previous_client_secret),
-            )
-            .field("access_token", &shown(&self.access_token))
-            .finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     #[test]
     fn parses_and_redacts() {
         let doc = SecretDocument::parse(r#"{"clientSecret":"s1","accessToken":"pat-1"}"#).unwrap();
-        assert_eq!(doc.client_secret.as_deref(), Some("s1"));
-        assert_eq!(doc.previous_client_secret, None);
-        assert_eq!(doc.access_token.as_deref(), Some("pat-1"));
+        assert_eq!(doc.client_secret.as_ref().map(|s| s.expose_secret()), Some("s1"));
+        assert!(doc.previous_client_secret.is_none());
+        assert_eq!(doc.access_token.as_ref().map(|s| s.expose_secret()), Some("pat-1"));
         assert!(!format!("{doc:?}").contains("s1"));
+        assert!(!format!("{doc:?}").contains("pat-1"));
         assert!(SecretDocument::parse("plain-text").is_err());
     }
 }

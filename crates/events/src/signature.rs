@@ -3,6 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -11,33 +12,22 @@ pub const DEFAULT_MAX_AGE_MS: i64 = 5 * 60 * 1000;
 
 /// The app's client secret, and the previous one while a rotation is in progress, so requests
 /// signed with either are accepted and a secret can be rotated without refusing deliveries.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ClientSecrets {
-    current: String,
-    previous: Option<String>,
+    current: SecretString,
+    previous: Option<SecretString>,
 }
 
 impl ClientSecrets {
-    pub fn new(current: impl Into<String>, previous: Option<String>) -> Self {
-        let previous = previous.filter(|p| !p.is_empty());
-        Self {
-            current: current.into(),
-            previous,
-        }
+    pub fn new(current: impl Into<SecretString>, previous: Option<SecretString>) -> Self {
+        let current = current.into();
+        let previous = previous.filter(|p| !p.expose_secret().is_empty());
+        Self { current, previous }
     }
 
     fn all(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.current.as_str()).chain(self.previous.as_deref())
-    }
-}
-
-impl std::fmt::Debug for ClientSecrets {
-    // Secrets never reach a log line, even through `{:?}`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientSecrets")
-            .field("current", &"<redacted>")
-            .field("previous", &self.previous.as_ref().map(|_| "<redacted>"))
-            .finish()
+        std::iter::once(self.current.expose_secret())
+            .chain(self.previous.as_ref().map(|p| p.expose_secret()))
     }
 }
 
@@ -524,7 +514,7 @@ mod tests {
 
     #[test]
     fn previous_secret_is_accepted_during_rotation() {
-        let rotating = ClientSecrets::new("the-new-secret", Some(SECRET.to_owned()));
+        let rotating = ClientSecrets::new("the-new-secret", Some(SECRET.into()));
         let req = v3(V1_BODY.as_bytes(), V3_ANSWER, V3_TS, URI);
         assert_eq!(
             verify(&req, &rotating, NOW, DEFAULT_MAX_AGE_MS),
@@ -546,7 +536,7 @@ mod tests {
             .is_ok()
         );
         // once the rotation is over, the old one is refused
-        let rotated = ClientSecrets::new("the-new-secret", Some(String::new()));
+        let rotated = ClientSecrets::new("the-new-secret", Some("".into()));
         assert_eq!(
             verify(&req, &rotated, NOW, DEFAULT_MAX_AGE_MS),
             Err(SignatureError::Mismatch)
