@@ -17,18 +17,13 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::clock::QueueClock;
-use super::{
-    Depth, FifoQueue, MAX_BATCH, QueueError, ReceivedMessage, SendEntry, SendResult, attribute,
-    md5_hex,
+use events::Clock;
+
+use crate::limits::{DEDUP_WINDOW, MAX_BATCH, MAX_BODY_BYTES, MAX_ID_LEN};
+use crate::{
+    Depth, FifoQueue, QueueError, ReceivedMessage, SendEntry, SendResult, attribute, md5_hex,
 };
 
-/// SQS FIFO: a deduplication id is remembered for 5 minutes.
-pub const DEDUP_WINDOW: Duration = Duration::from_secs(300);
-/// SQS: 256 KiB per message (the limit every endpoint, moto included, accepts).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-/// SQS: group and deduplication ids are 1–128 characters.
-const MAX_ID_LEN: usize = 128;
 /// The `SenderId` attribute of messages sent locally (SQS puts the IAM principal there).
 const SENDER_ID: &str = "AIDALOCALSYNCRUNNER00";
 /// How often a long-polling receive re-checks for visibility timeouts that expired.
@@ -116,7 +111,7 @@ struct State {
 struct Inner {
     settings: QueueSettings,
     arn: String,
-    clock: Arc<dyn QueueClock>,
+    clock: Arc<dyn Clock>,
     state: Mutex<State>,
     arrived: Notify,
     dlq: Option<EmbeddedQueue>,
@@ -138,12 +133,12 @@ impl std::fmt::Debug for EmbeddedQueue {
 
 impl EmbeddedQueue {
     /// A queue without redrive.
-    pub fn new(settings: QueueSettings, clock: Arc<dyn QueueClock>) -> Self {
+    pub fn new(settings: QueueSettings, clock: Arc<dyn Clock>) -> Self {
         Self::build(settings, clock, None)
     }
 
     /// A queue redriving to a new DLQ after `max_receive_count` receives. Returns (queue, DLQ).
-    pub fn with_dlq(settings: QueueSettings, clock: Arc<dyn QueueClock>) -> (Self, Self) {
+    pub fn with_dlq(settings: QueueSettings, clock: Arc<dyn Clock>) -> (Self, Self) {
         let dlq_settings = QueueSettings {
             name: format!("{}-dlq", settings.name),
             max_receive_count: None,
@@ -155,7 +150,7 @@ impl EmbeddedQueue {
 
     fn build(
         settings: QueueSettings,
-        clock: Arc<dyn QueueClock>,
+        clock: Arc<dyn Clock>,
         dlq: Option<EmbeddedQueue>,
     ) -> Self {
         let arn = format!("arn:aws:sqs:us-east-1:000000000000:{}.fifo", settings.name);
@@ -345,6 +340,7 @@ fn validate(entry: &SendEntry) -> Result<(), String> {
     Ok(())
 }
 
+#[async_trait::async_trait]
 impl FifoQueue for EmbeddedQueue {
     async fn send_batch(&self, entries: &[SendEntry]) -> Result<Vec<SendResult>, QueueError> {
         if entries.is_empty() || entries.len() > MAX_BATCH {
@@ -425,7 +421,11 @@ impl FifoQueue for EmbeddedQueue {
         })
     }
 
-    fn arn(&self) -> String {
-        self.inner.arn.clone()
+    fn arn(&self) -> &str {
+        &self.inner.arn
+    }
+
+    fn settle_wait(&self) -> Duration {
+        Duration::from_millis(50)
     }
 }
