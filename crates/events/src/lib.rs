@@ -11,12 +11,12 @@ pub mod partner_central;
 pub mod secret;
 pub mod signature;
 
-pub use envelope::{EventSource, SCHEMA_VERSION, SyncEvent};
-pub use hubspot::{BodyError, ObjectType, WebhookEvent, parse_body};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ConfigError, Env};
-pub use secret::SecretDocument;
+pub use envelope::{EventSource, SCHEMA_VERSION, SyncEvent};
+pub use hubspot::{BodyError, ObjectType, WebhookEvent, parse_body};
 pub use secrecy::{ExposeSecret, SecretString};
+pub use secret::SecretDocument;
 pub use signature::{ClientSecrets, SignatureError, SignatureVersion, SignedRequest};
 
 /// HubSpot deal properties owned by the sync (REFERENCE.md §6). Changes to these are our own

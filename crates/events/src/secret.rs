@@ -33,9 +33,15 @@ mod tests {
     #[test]
     fn parses_and_redacts() {
         let doc = SecretDocument::parse(r#"{"clientSecret":"s1","accessToken":"pat-1"}"#).unwrap();
-        assert_eq!(doc.client_secret.as_ref().map(|s| s.expose_secret()), Some("s1"));
+        assert_eq!(
+            doc.client_secret.as_ref().map(|s| s.expose_secret()),
+            Some("s1")
+        );
         assert!(doc.previous_client_secret.is_none());
-        assert_eq!(doc.access_token.as_ref().map(|s| s.expose_secret()), Some("pat-1"));
+        assert_eq!(
+            doc.access_token.as_ref().map(|s| s.expose_secret()),
+            Some("pat-1")
+        );
         assert!(!format!("{doc:?}").contains("s1"));
         assert!(!format!("{doc:?}").contains("pat-1"));
         assert!(SecretDocument::parse("plain-text").is_err());

@@ -148,11 +148,7 @@ impl EmbeddedQueue {
         (Self::build(settings, clock, Some(dlq.clone())), dlq)
     }
 
-    fn build(
-        settings: QueueSettings,
-        clock: Arc<dyn Clock>,
-        dlq: Option<EmbeddedQueue>,
-    ) -> Self {
+    fn build(settings: QueueSettings, clock: Arc<dyn Clock>, dlq: Option<EmbeddedQueue>) -> Self {
         let arn = format!("arn:aws:sqs:us-east-1:000000000000:{}.fifo", settings.name);
         EmbeddedQueue {
             inner: Arc::new(Inner {

@@ -1,5 +1,7 @@
 //! The binary's settings, read once at start-up from the environment.
 
+use events::{ConfigError, Env};
+
 /// | variable | required | meaning |
 /// |---|---|---|
 /// | `QUEUE_URL` | yes | main FIFO queue the messages go back to |
@@ -12,12 +14,6 @@ pub struct Config {
     pub metrics_namespace: String,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("environment variable {0} is required and must not be empty")]
-    Missing(&'static str),
-}
-
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -25,12 +21,12 @@ impl Config {
 
     /// `from_env` over any lookup, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let value = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let required = |name: &'static str| value(name).ok_or(ConfigError::Missing(name));
+        let env = Env::new(lookup);
         Ok(Config {
-            queue_url: required("QUEUE_URL")?,
-            dlq_url: required("DLQ_URL")?,
-            metrics_namespace: value("METRICS_NAMESPACE")
+            queue_url: env.required("QUEUE_URL")?,
+            dlq_url: env.required("DLQ_URL")?,
+            metrics_namespace: env
+                .optional("METRICS_NAMESPACE")
                 .unwrap_or_else(|| events::emf::DEFAULT_NAMESPACE.to_owned()),
         })
     }

@@ -1,37 +1,56 @@
-//! The Lambda entry point: payload in, summary out, one EMF line on stdout.
+//! The Lambda edge: payload in, summary out, one EMF line to the metric sink.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use edge::MetricSink;
 use lambda_runtime::LambdaEvent;
 use serde_json::Value;
 
-use crate::dead_letters::DeadLetters;
 use crate::reprocessor::Reprocessor;
 use crate::request::{ReprocessRequest, RequestError};
 use crate::summary::ReprocessSummary;
 
-/// Handles one invocation. An invalid payload is an error (the invoker sees why); everything
-/// that happens to individual messages is in the summary.
-pub async fn handle<D: DeadLetters>(
-    reprocessor: &Reprocessor<D>,
-    metrics_namespace: &str,
-    event: LambdaEvent<Value>,
-) -> Result<ReprocessSummary, RequestError> {
-    let request = ReprocessRequest::from_payload(event.payload)?;
-    tracing::info!(
-        request_id = event.context.request_id.as_str(),
-        max_messages = request.max_messages,
-        dry_run = request.dry_run,
-        filter = ?request.filter,
-        "reprocessing the DLQ"
-    );
-    let deadline = instant_of(event.context.deadline(), SystemTime::now(), Instant::now());
-    let summary = reprocessor.run(request, deadline).await;
-    println!(
-        "{}",
-        summary.metrics_line(metrics_namespace, epoch_ms(SystemTime::now()))
-    );
-    Ok(summary)
+/// The function as Lambda (or `sync-local`) invokes it.
+pub struct Function {
+    reprocessor: Reprocessor,
+    metrics_namespace: String,
+    metrics: Arc<dyn MetricSink>,
+}
+
+impl Function {
+    pub fn new(
+        reprocessor: Reprocessor,
+        metrics_namespace: impl Into<String>,
+        metrics: Arc<dyn MetricSink>,
+    ) -> Self {
+        Function {
+            reprocessor,
+            metrics_namespace: metrics_namespace.into(),
+            metrics,
+        }
+    }
+
+    /// Handles one invocation. An invalid payload is an error (the invoker sees why);
+    /// everything that happens to individual messages is in the summary.
+    pub async fn handle(
+        &self,
+        event: LambdaEvent<Value>,
+    ) -> Result<ReprocessSummary, RequestError> {
+        let request = ReprocessRequest::from_payload(event.payload)?;
+        tracing::info!(
+            request_id = event.context.request_id.as_str(),
+            max_messages = request.max_messages,
+            dry_run = request.dry_run,
+            filter = ?request.filter,
+            "reprocessing the DLQ"
+        );
+        let deadline = instant_of(event.context.deadline(), SystemTime::now(), Instant::now());
+        let summary = self.reprocessor.run(request, deadline).await;
+        self.metrics
+            .emit(summary.metrics_line(&self.metrics_namespace, epoch_ms(SystemTime::now())));
+        Ok(summary)
+    }
 }
 
 /// What `aws lambda invoke` shows as `errorType` / `errorMessage` for a refused payload.

@@ -5,17 +5,13 @@
 //! See [`reprocessor`] for how ordering and filtering interact with FIFO rules.
 
 pub mod config;
-pub mod dead_letters;
 pub mod handler;
 pub mod reprocessor;
 pub mod request;
-pub mod sqs;
 pub mod summary;
 
-pub use config::{Config, ConfigError};
-pub use dead_letters::{DeadLetter, DeadLetters, DeadLettersError, MAX_RECEIVE_BATCH, Redrive};
-pub use handler::handle;
+pub use config::Config;
+pub use handler::Function;
 pub use reprocessor::{DEFAULT_SAFETY_MARGIN, Reprocessor, redrive_deduplication_id};
 pub use request::{DEFAULT_MAX_MESSAGES, Filter, ReprocessRequest, RequestError};
-pub use sqs::SqsDeadLetters;
 pub use summary::{MessageSummary, Outcome, ReprocessSummary, StopReason};

@@ -21,9 +21,10 @@ use events::SyncEvent;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::dead_letters::{DeadLetter, DeadLetters, MAX_RECEIVE_BATCH, Redrive};
 use crate::request::ReprocessRequest;
 use crate::summary::{MessageSummary, Outcome, ReprocessSummary, StopReason};
+use queue::limits::MAX_BATCH;
+use queue::{Queue, ReceivedMessage, SendEntry};
 
 /// No new batch is received when less than this is left before the deadline: one batch (10 sends
 /// and deletes) and the final release of held messages must fit in it.
@@ -50,8 +51,10 @@ pub fn redrive_deduplication_id(dlq_message_id: &str) -> String {
     events::envelope::sqs_id(&format!("redrive-{digest}"))
 }
 
-pub struct Reprocessor<D: DeadLetters> {
-    dlq: D,
+/// Drains `dlq` into `queue`, both through the one FIFO queue port.
+pub struct Reprocessor {
+    queue: Queue,
+    dlq: Queue,
     safety_margin: Duration,
 }
 
@@ -66,17 +69,17 @@ enum GroupState {
 
 /// The message a run is looking at, with its body read once.
 struct Candidate {
-    letter: DeadLetter,
+    letter: ReceivedMessage,
     event: Option<SyncEvent>,
     group_id: Option<String>,
 }
 
 impl Candidate {
-    fn new(letter: DeadLetter) -> Self {
+    fn new(letter: ReceivedMessage) -> Self {
         let event = SyncEvent::from_json(&letter.body).ok();
         let group_id = letter
-            .group_id
-            .clone()
+            .group_id()
+            .map(str::to_owned)
             .or_else(|| event.as_ref().map(SyncEvent::message_group_id));
         Candidate {
             letter,
@@ -94,7 +97,7 @@ impl Candidate {
                 .map(|e| e.object_type.as_str().to_owned()),
             object_id: self.event.as_ref().map(|e| e.object_id.clone()),
             group_id: self.group_id.as_deref().unwrap_or(UNKNOWN_GROUP).to_owned(),
-            receive_count: self.letter.receive_count,
+            receive_count: self.letter.receive_count(),
             outcome,
         }
     }
@@ -147,9 +150,10 @@ impl Candidate {
     }
 }
 
-impl<D: DeadLetters> Reprocessor<D> {
-    pub fn new(dlq: D) -> Self {
+impl Reprocessor {
+    pub fn new(queue: Queue, dlq: Queue) -> Self {
         Reprocessor {
+            queue,
             dlq,
             safety_margin: DEFAULT_SAFETY_MARGIN,
         }
@@ -159,10 +163,6 @@ impl<D: DeadLetters> Reprocessor<D> {
     pub fn with_safety_margin(mut self, margin: Duration) -> Self {
         self.safety_margin = margin;
         self
-    }
-
-    pub fn dead_letters(&self) -> &D {
-        &self.dlq
     }
 
     pub async fn run(&self, request: ReprocessRequest, deadline: Instant) -> ReprocessSummary {
@@ -180,13 +180,23 @@ impl<D: DeadLetters> Reprocessor<D> {
                 summary.stop_reason = StopReason::Deadline;
                 break;
             }
-            let want = (request.max_messages - received).min(MAX_RECEIVE_BATCH);
-            let batch = match self.dlq.receive(want, left + VISIBILITY_SLACK).await {
+            let want = usize::try_from(request.max_messages - received)
+                .unwrap_or(MAX_BATCH)
+                .min(MAX_BATCH);
+            let visibility = Some(left + VISIBILITY_SLACK);
+            // Waits a moment: an SQS short poll can answer empty while messages exist, which
+            // would read as "the DLQ is drained".
+            let received_batch = self
+                .dlq
+                .receive(want, visibility, self.dlq.settle_wait())
+                .await;
+            let batch = match received_batch {
                 Ok(batch) => batch,
                 Err(e) => {
                     tracing::error!(error = %e, "stopping: cannot receive from the DLQ");
                     summary.stop_reason = StopReason::ReceiveFailed;
-                    summary.error = Some(e.to_string());
+                    summary.error =
+                        Some(format!("receiving from the dead-letter queue failed: {e}"));
                     break;
                 }
             };
@@ -270,17 +280,15 @@ impl<D: DeadLetters> Reprocessor<D> {
             return Some(handle);
         };
         let deduplication_id = redrive_deduplication_id(&candidate.letter.message_id);
-        let sent = self
-            .dlq
-            .send(Redrive {
-                body: &candidate.letter.body,
-                group_id: &group_id,
-                deduplication_id: &deduplication_id,
-            })
-            .await;
-        if let Err(e) = sent {
+        let entry = SendEntry {
+            body: candidate.letter.body.clone(),
+            group_id: group_id.clone(),
+            dedup_id: deduplication_id,
+        };
+        if let Err(e) = queue::send_one(self.queue.as_ref(), entry).await {
             groups.insert(group_id, GroupState::Failed);
-            candidate.log(Outcome::Failed, Some(&e.to_string()));
+            let error = format!("sending to the main queue failed: {e}");
+            candidate.log(Outcome::Failed, Some(&error));
             summary.record(candidate.summary(Outcome::Failed));
             return Some(handle);
         }
@@ -293,7 +301,8 @@ impl<D: DeadLetters> Reprocessor<D> {
                 None
             }
             Err(e) => {
-                candidate.log(Outcome::MovedNotDeleted, Some(&e.to_string()));
+                let error = format!("deleting from the dead-letter queue failed: {e}");
+                candidate.log(Outcome::MovedNotDeleted, Some(&error));
                 summary.record(candidate.summary(Outcome::MovedNotDeleted));
                 Some(handle)
             }
@@ -303,7 +312,7 @@ impl<D: DeadLetters> Reprocessor<D> {
     async fn release_all(&self, handles: Vec<String>) {
         let dlq = &self.dlq;
         let failures = futures::stream::iter(handles)
-            .map(|handle| async move { dlq.release(&handle).await })
+            .map(|handle| async move { dlq.change_visibility(&handle, Duration::ZERO).await })
             .buffer_unordered(RELEASE_CONCURRENCY)
             .filter_map(|result| async move { result.err() })
             .collect::<Vec<_>>()

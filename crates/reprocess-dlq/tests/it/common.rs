@@ -1,7 +1,7 @@
 //! Test harness over moto (a real SQS protocol server): per-test FIFO queue + FIFO DLQ with a
 //! redrive policy, and helpers to poison messages into the DLQ the way failed processing does.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -10,7 +10,9 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use events::SyncEvent;
-use reprocess_dlq::{Reprocessor, SqsDeadLetters};
+use queue::{FifoQueue, Queue, SqsFifo};
+use reprocess_dlq::Reprocessor;
+use std::sync::Arc;
 
 /// Receives on the main queue after which SQS (moto) moves a message to the DLQ.
 pub const MAX_RECEIVE_COUNT: u32 = 2;
@@ -101,12 +103,16 @@ impl Queues {
         }
     }
 
-    pub fn dead_letters(&self) -> SqsDeadLetters {
-        SqsDeadLetters::new(self.client.clone(), &self.queue_url, &self.dlq_url)
+    pub fn queue(&self) -> Queue {
+        Arc::new(SqsFifo::new(self.client.clone(), &self.queue_url))
     }
 
-    pub fn reprocessor(&self) -> Reprocessor<SqsDeadLetters> {
-        Reprocessor::new(self.dead_letters())
+    pub fn dlq(&self) -> Queue {
+        Arc::new(SqsFifo::new(self.client.clone(), &self.dlq_url))
+    }
+
+    pub fn reprocessor(&self) -> Reprocessor {
+        Reprocessor::new(self.queue(), self.dlq())
     }
 
     /// What the receipt Lambda does: the event on the main queue with its own group and dedup id.
@@ -287,46 +293,65 @@ pub fn later() -> Instant {
     Instant::now() + Duration::from_secs(60)
 }
 
-/// Wraps the real adapter and injects failures: sends whose body contains `fail_send_marker`
-/// fail (as with a throttled or missing main queue), and with `fail_deletes` every delete fails
-/// after doing nothing (as when the Lambda dies between send and delete).
-pub struct Faulty<D> {
-    pub inner: D,
+/// Wraps a real queue and injects failures: sends whose body contains `fail_send_marker` fail
+/// (as with a throttled or missing main queue), and with `fail_deletes` every delete fails after
+/// doing nothing (as when the Lambda dies between send and delete).
+#[derive(Debug)]
+pub struct Faulty {
+    pub inner: Queue,
     pub fail_send_marker: Option<String>,
     pub fail_deletes: bool,
 }
 
-impl<D: reprocess_dlq::DeadLetters + Sync> reprocess_dlq::DeadLetters for Faulty<D> {
+#[async_trait::async_trait]
+impl FifoQueue for Faulty {
+    async fn send_batch(
+        &self,
+        entries: &[queue::SendEntry],
+    ) -> Result<Vec<queue::SendResult>, queue::QueueError> {
+        if let Some(marker) = &self.fail_send_marker
+            && entries.iter().any(|e| e.body.contains(marker.as_str()))
+        {
+            return Err(queue::QueueError::Unavailable("injected".into()));
+        }
+        self.inner.send_batch(entries).await
+    }
+
     async fn receive(
         &self,
-        max: u32,
-        visibility: Duration,
-    ) -> Result<Vec<reprocess_dlq::DeadLetter>, reprocess_dlq::DeadLettersError> {
-        self.inner.receive(max, visibility).await
+        max: usize,
+        visibility: Option<Duration>,
+        wait: Duration,
+    ) -> Result<Vec<queue::ReceivedMessage>, queue::QueueError> {
+        self.inner.receive(max, visibility, wait).await
     }
 
-    async fn send(
-        &self,
-        message: reprocess_dlq::Redrive<'_>,
-    ) -> Result<(), reprocess_dlq::DeadLettersError> {
-        if let Some(marker) = &self.fail_send_marker
-            && message.body.contains(marker.as_str())
-        {
-            return Err(reprocess_dlq::DeadLettersError::Send("injected".into()));
-        }
-        self.inner.send(message).await
-    }
-
-    async fn delete(&self, receipt_handle: &str) -> Result<(), reprocess_dlq::DeadLettersError> {
+    async fn delete(&self, receipt_handle: &str) -> Result<(), queue::QueueError> {
         if self.fail_deletes {
-            return Err(reprocess_dlq::DeadLettersError::Delete(
-                "injected crash".into(),
-            ));
+            return Err(queue::QueueError::Unavailable("injected crash".into()));
         }
         self.inner.delete(receipt_handle).await
     }
 
-    async fn release(&self, receipt_handle: &str) -> Result<(), reprocess_dlq::DeadLettersError> {
-        self.inner.release(receipt_handle).await
+    async fn change_visibility(
+        &self,
+        receipt_handle: &str,
+        visibility: Duration,
+    ) -> Result<(), queue::QueueError> {
+        self.inner
+            .change_visibility(receipt_handle, visibility)
+            .await
+    }
+
+    async fn depth(&self) -> Result<queue::Depth, queue::QueueError> {
+        self.inner.depth().await
+    }
+
+    fn arn(&self) -> &str {
+        self.inner.arn()
+    }
+
+    fn settle_wait(&self) -> Duration {
+        self.inner.settle_wait()
     }
 }

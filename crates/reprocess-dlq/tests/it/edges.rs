@@ -1,18 +1,12 @@
 //! Edge cases against moto: unreadable bodies, the three ways a run stops, a DLQ that cannot be
 //! read, and the Lambda handler end to end.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::common::{Queues, attribute, body, deal, later};
 use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
-use common::{Queues, attribute, body, deal, later};
 use lambda_runtime::{Context, LambdaEvent};
-use reprocess_dlq::{
-    Filter, Outcome, ReprocessRequest, Reprocessor, RequestError, SqsDeadLetters, StopReason,
-};
+use reprocess_dlq::{Filter, Function, Outcome, ReprocessRequest, RequestError, StopReason};
 use serde_json::json;
 
 #[tokio::test]
@@ -97,7 +91,8 @@ async fn a_close_deadline_stops_before_receiving() {
     assert_eq!(queues.peek_dlq().await.len(), 1, "untouched and visible");
 
     // A smaller margin lets the same deadline through.
-    let summary = Reprocessor::new(queues.dead_letters())
+    let summary = queues
+        .reprocessor()
         .with_safety_margin(Duration::from_millis(100))
         .run(
             ReprocessRequest::default(),
@@ -111,8 +106,8 @@ async fn a_close_deadline_stops_before_receiving() {
 async fn an_unreadable_dlq_is_reported_not_hidden() {
     let queues = Queues::create("nodlq").await;
     let missing_dlq = format!("{}-missing.fifo", queues.dlq_url.trim_end_matches(".fifo"));
-    let dead_letters = SqsDeadLetters::new(queues.client.clone(), &queues.queue_url, missing_dlq);
-    let summary = Reprocessor::new(dead_letters)
+    let missing_dlq = std::sync::Arc::new(queue::SqsFifo::new(queues.client.clone(), missing_dlq));
+    let summary = reprocess_dlq::Reprocessor::new(queues.queue(), missing_dlq)
         .run(ReprocessRequest::default(), later())
         .await;
     assert_eq!(summary.stop_reason, StopReason::ReceiveFailed);
@@ -141,15 +136,16 @@ async fn handler_reads_the_payload_and_answers_the_summary() {
     queues.enqueue(&deal(7, 1)).await;
     queues.enqueue(&deal(8, 2)).await;
     queues.poison_until_dead(2).await;
-    let reprocessor = queues.reprocessor();
+    let metrics = std::sync::Arc::new(Lines::default());
+    let function = Function::new(queues.reprocessor(), "NS", metrics.clone());
 
-    let dry = reprocess_dlq::handle(
-        &reprocessor,
-        "NS",
-        invocation(json!({"dryRun": true, "filter": {"objectId": 8}}), 60),
-    )
-    .await
-    .unwrap();
+    let dry = function
+        .handle(invocation(
+            json!({"dryRun": true, "filter": {"objectId": 8}}),
+            60,
+        ))
+        .await
+        .unwrap();
     let answer = serde_json::to_value(&dry).unwrap();
     assert_eq!(answer["dryRun"], true);
     assert_eq!(
@@ -160,10 +156,10 @@ async fn handler_reads_the_payload_and_answers_the_summary() {
     assert_eq!(answer["messages"][0]["outcome"], "wouldMove");
     assert_eq!(queues.count(&queues.dlq_url).await, 2);
 
-    let refused =
-        reprocess_dlq::handle(&reprocessor, "NS", invocation(json!({"dry_run": true}), 60))
-            .await
-            .unwrap_err();
+    let refused = function
+        .handle(invocation(json!({"dry_run": true}), 60))
+        .await
+        .unwrap_err();
     assert!(matches!(refused, RequestError::Invalid(_)), "{refused}");
     assert_eq!(
         queues.count(&queues.dlq_url).await,
@@ -171,7 +167,8 @@ async fn handler_reads_the_payload_and_answers_the_summary() {
         "a refused request touches nothing"
     );
 
-    let real = reprocess_dlq::handle(&reprocessor, "NS", invocation(serde_json::Value::Null, 60))
+    let real = function
+        .handle(invocation(serde_json::Value::Null, 60))
         .await
         .unwrap();
     assert_eq!((real.moved, real.dry_run), (2, false));
@@ -179,8 +176,23 @@ async fn handler_reads_the_payload_and_answers_the_summary() {
     assert_eq!(queues.process_main_queue().await.len(), 2);
 
     // The Lambda deadline is honoured: one second left is inside the safety margin.
-    let late = reprocess_dlq::handle(&reprocessor, "NS", invocation(json!({}), 1))
-        .await
-        .unwrap();
+    let late = function.handle(invocation(json!({}), 1)).await.unwrap();
     assert_eq!(late.stop_reason, StopReason::Deadline);
+
+    // One EMF line per accepted invocation goes to the function's sink, none for the refused one.
+    let lines = metrics.0.lock().unwrap();
+    assert_eq!(lines.len(), 3);
+    let moved: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(moved["_aws"]["CloudWatchMetrics"][0]["Namespace"], "NS");
+    assert_eq!(moved["MessagesMoved"], 2, "{moved}");
+}
+
+/// A metric sink that keeps the lines.
+#[derive(Default)]
+struct Lines(std::sync::Mutex<Vec<String>>);
+
+impl edge::MetricSink for Lines {
+    fn emit(&self, line: String) {
+        self.0.lock().unwrap().push(line);
+    }
 }

@@ -1,12 +1,10 @@
-//! The reprocessor against moto: the behaviours issue 4 lists (poison → DLQ → back → processed,
+//! The reprocessor against moto: its documented behaviours (poison → DLQ → back → processed,
 //! order within a group, dry run, filter, failing send, crash and rerun).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+use std::sync::Arc;
 
-mod common;
-
+use crate::common::{Faulty, Queues, attribute, body, deal, event, later};
 use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
-use common::{Faulty, Queues, attribute, body, deal, event, later};
 use reprocess_dlq::{
     Filter, Outcome, ReprocessRequest, Reprocessor, StopReason, redrive_deduplication_id,
 };
@@ -27,7 +25,7 @@ async fn poison_message_reaches_the_dlq_then_is_moved_back_and_processed_in_its_
 
     let deliveries = queues.poison_until_dead(1).await;
     // Delivered maxReceiveCount times, then moved by the next receive instead of delivered.
-    assert_eq!(deliveries, common::MAX_RECEIVE_COUNT as usize);
+    assert_eq!(deliveries, crate::common::MAX_RECEIVE_COUNT as usize);
     let in_dlq = queues.peek_dlq().await;
     assert_eq!(in_dlq.len(), 1);
     let dlq_message_id = in_dlq[0].message_id().unwrap().to_owned();
@@ -251,11 +249,11 @@ async fn a_failed_send_leaves_the_message_and_its_later_group_members_in_the_dlq
 
     // Only deal 7's first message fails to send (its body alone says deal.creation).
     let faulty = Faulty {
-        inner: queues.dead_letters(),
+        inner: queues.queue(),
         fail_send_marker: Some("deal.creation".into()),
         fail_deletes: false,
     };
-    let summary = Reprocessor::new(faulty)
+    let summary = Reprocessor::new(Arc::new(faulty), queues.dlq())
         .run(ReprocessRequest::default(), later())
         .await;
 
@@ -300,9 +298,8 @@ async fn sending_to_a_missing_main_queue_fails_and_keeps_everything() {
         "{}-missing.fifo",
         queues.queue_url.trim_end_matches(".fifo")
     );
-    let dead_letters =
-        reprocess_dlq::SqsDeadLetters::new(queues.client.clone(), missing, &queues.dlq_url);
-    let summary = Reprocessor::new(dead_letters)
+    let missing = Arc::new(queue::SqsFifo::new(queues.client.clone(), missing));
+    let summary = Reprocessor::new(missing, queues.dlq())
         .run(ReprocessRequest::default(), later())
         .await;
 
@@ -325,11 +322,11 @@ async fn a_rerun_after_a_crash_between_send_and_delete_does_not_duplicate() {
     queues.poison_until_dead(1).await;
 
     let crashing = Faulty {
-        inner: queues.dead_letters(),
+        inner: queues.dlq(),
         fail_send_marker: None,
         fail_deletes: true,
     };
-    let first = Reprocessor::new(crashing)
+    let first = Reprocessor::new(queues.queue(), Arc::new(crashing))
         .run(ReprocessRequest::default(), later())
         .await;
     assert_eq!(first.messages[0].outcome, Outcome::MovedNotDeleted);
