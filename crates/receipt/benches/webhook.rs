@@ -7,10 +7,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use events::Clock as _;
+use receipt::Settings;
+use receipt::edge::webhook_request;
 use receipt::filter::EventFilter;
-use receipt::gateway::from_gateway_event;
 use receipt::handler::prepare_batches;
-use receipt::{Settings, now_ms};
 use serde_json::json;
 
 const SECRET: &str = "bench-secret";
@@ -39,17 +40,25 @@ fn bench(c: &mut Criterion) {
         retry_backoff: Duration::from_millis(50),
     };
     let body = delivery(100);
-    let ts = now_ms();
+    let ts = events::SystemClock.now_ms();
     let signature =
         events::signature::v3_signature(SECRET, "POST", URL, body.as_bytes(), &ts.to_string());
     let event = json!({
-        "httpMethod": "POST", "path": "/webhook/hubspot",
+        "httpMethod": "POST", "path": "/webhook/hubspot", "resource": "/webhook/hubspot",
         "headers": {"Host": "abc.execute-api.us-east-1.amazonaws.com", "X-HubSpot-Signature-v3": signature,
                     "X-HubSpot-Request-Timestamp": ts.to_string()},
-        "requestContext": {"requestId": "bench", "path": "/prod/webhook/hubspot", "httpMethod": "POST"},
+        "multiValueHeaders": {}, "queryStringParameters": null, "multiValueQueryStringParameters": null,
+        "requestContext": {"requestId": "bench", "path": "/prod/webhook/hubspot", "httpMethod": "POST",
+                           "stage": "prod", "accountId": "1", "resourcePath": "/webhook/hubspot", "identity": {}, "apiId": "abc"},
         "body": body, "isBase64Encoded": false
-    });
-    let request = from_gateway_event(event.clone()).unwrap();
+    })
+    .to_string();
+    // What the receipt's router does with a Lambda payload: lambda_http's conversion, then ours.
+    let to_request = |event: &str| {
+        let (parts, body) = lambda_http::request::from_str(event).unwrap().into_parts();
+        webhook_request(&parts, body.to_vec())
+    };
+    let request = to_request(&event);
     let batches = prepare_batches(&settings, &request, ts).unwrap();
     assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), 100);
 
@@ -60,7 +69,7 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("gateway_event_to_batches_100_events", |b| {
         b.iter(|| {
-            let request = from_gateway_event(black_box(event.clone())).unwrap();
+            let request = to_request(black_box(&event));
             prepare_batches(&settings, &request, ts).unwrap()
         })
     });

@@ -1,6 +1,7 @@
 //! `Config::from_env()`: the receipt Lambda's configuration contract (README, "Configuration").
 
 use events::signature::DEFAULT_MAX_AGE_MS;
+use events::{ConfigError, Env, SecretString};
 
 use crate::filter::EventFilter;
 
@@ -8,27 +9,17 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_SYNCED_EVENT_TYPES: &str = "deal.*,company.*,note.*";
 
 /// Where the HubSpot client secret(s) come from.
-#[derive(Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum SecretSource {
     /// `HUBSPOT_CLIENT_SECRET` (+ `HUBSPOT_CLIENT_SECRET_PREVIOUS`), for local use and tests.
     Plain {
-        current: String,
-        previous: Option<String>,
+        current: SecretString,
+        previous: Option<SecretString>,
     },
     /// `HUBSPOT_SECRET_ARN`: a Secrets Manager secret read once per cold start.
     SecretsManager { arn: String },
     /// `SIGNATURE_VERIFICATION=disabled`: local use only; every request logs a warning.
     Disabled,
-}
-
-impl std::fmt::Debug for SecretSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SecretSource::Plain { .. } => f.write_str("Plain(<redacted>)"),
-            SecretSource::SecretsManager { arn } => write!(f, "SecretsManager({arn})"),
-            SecretSource::Disabled => f.write_str("Disabled"),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -42,14 +33,6 @@ pub struct Config {
     pub metrics_namespace: String,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum ConfigError {
-    #[error("{0} must be set")]
-    Missing(&'static str),
-    #[error("{name} is invalid: {reason}")]
-    Invalid { name: &'static str, reason: String },
-}
-
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -57,20 +40,17 @@ impl Config {
 
     /// Reads the configuration through `get`, so tests need not touch the process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let queue_url = get("QUEUE_URL").ok_or(ConfigError::Missing("QUEUE_URL"))?;
+        let env = Env::new(get);
+        let get = |name: &str| env.optional(name);
+        let queue_url = env.required("QUEUE_URL")?;
 
         let verification = get("SIGNATURE_VERIFICATION").unwrap_or_else(|| "enabled".into());
         let secret = match verification.as_str() {
             "disabled" => SecretSource::Disabled,
             "enabled" => match (get("HUBSPOT_CLIENT_SECRET"), get("HUBSPOT_SECRET_ARN")) {
                 (Some(current), _) => SecretSource::Plain {
-                    current,
-                    previous: get("HUBSPOT_CLIENT_SECRET_PREVIOUS"),
+                    current: current.into(),
+                    previous: get("HUBSPOT_CLIENT_SECRET_PREVIOUS").map(Into::into),
                 },
                 (None, Some(arn)) => SecretSource::SecretsManager { arn },
                 // Fail closed: without a secret every forged request would be accepted.
@@ -163,7 +143,7 @@ mod tests {
             "{err}"
         );
         let c = config(&[("QUEUE_URL", "q"), ("SIGNATURE_VERIFICATION", "disabled")]).unwrap();
-        assert_eq!(c.secret, SecretSource::Disabled);
+        assert!(matches!(c.secret, SecretSource::Disabled));
         assert!(config(&[("QUEUE_URL", "q"), ("SIGNATURE_VERIFICATION", "off")]).is_err());
     }
 
@@ -175,13 +155,12 @@ mod tests {
             ("HUBSPOT_CLIENT_SECRET_PREVIOUS", "p"),
         ])
         .unwrap();
-        assert_eq!(
-            c.secret,
-            SecretSource::Plain {
-                current: "s".into(),
-                previous: Some("p".into())
-            }
-        );
+        let SecretSource::Plain { current, previous } = &c.secret else {
+            panic!("expected a plain secret, got {:?}", c.secret);
+        };
+        use events::ExposeSecret as _;
+        assert_eq!(current.expose_secret(), "s");
+        assert_eq!(previous.as_ref().map(|p| p.expose_secret()), Some("p"));
         assert_eq!((c.max_age_ms, c.max_body_bytes), (300_000, 1_048_576));
         assert_eq!(c.metrics_namespace, "HubSpotPartnerCentralSync");
         assert!(!format!("{c:?}").contains("\"s\""));

@@ -2,20 +2,14 @@
 
 use std::time::{Duration, Instant};
 
-use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use events::{ClientSecrets, SignatureVersion, SignedRequest, SyncEvent, WebhookEvent};
-use serde_json::json;
+use http::HeaderMap;
+use queue::limits::{MAX_BATCH, MAX_BODY_BYTES};
+use queue::{Queue, SendEntry, SendResult};
+use serde_json::{Value, json};
 use tracing::{error, info, warn};
 
 use crate::filter::EventFilter;
-use crate::gateway::{WebhookRequest, from_gateway_event, json_response};
-use crate::queue::{OutgoingMessage, Queue};
-
-/// SQS: at most 10 entries per `SendMessageBatch`.
-pub const MAX_BATCH_ENTRIES: usize = 10;
-/// SQS: 256 KiB per message and per batch payload. (AWS raised the message limit to 1 MiB in
-/// 2025; staying at the older figure works against every endpoint, moto included.)
-pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// `SendMessageBatch` calls in flight at once for one request (a full delivery is ten calls).
 pub const MAX_CONCURRENT_SENDS: usize = 4;
 
@@ -74,48 +68,56 @@ impl RequestReport {
     }
 }
 
+/// What the handler needs of an HTTP request.
+#[derive(Debug, Clone)]
+pub struct WebhookRequest {
+    pub method: String,
+    /// The URL HubSpot called as far as it can be rebuilt from the request; used as the
+    /// signing URI only when `WEBHOOK_PUBLIC_URL` is not configured.
+    pub rebuilt_url: String,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// API Gateway's request id: the correlation id of every event in the request.
+    pub request_id: String,
+}
+
+impl WebhookRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The answer (status and JSON body) and the counts behind it.
+#[derive(Debug, Clone)]
 pub struct Handled {
-    pub response: ApiGatewayProxyResponse,
+    pub status: u16,
+    pub body: Value,
     pub report: RequestReport,
 }
 
-pub struct Receipt<Q> {
-    queue: Q,
+impl Handled {
+    /// A 4xx answer `{"error": reason, "message": ...}`.
+    pub fn refused(status: u16, reason: &'static str, message: String) -> Self {
+        reject(status, reason, message, RequestReport::default())
+    }
+}
+
+pub struct Receipt {
+    queue: Queue,
     settings: Settings,
 }
 
 /// An accepted event on its way to the queue, with what its log lines need.
 struct Pending {
-    message: OutgoingMessage,
+    message: SendEntry,
     event_id: u64,
     object_type: &'static str,
     object_id: String,
 }
 
-impl<Q: Queue> Receipt<Q> {
-    pub fn new(queue: Q, settings: Settings) -> Self {
+impl Receipt {
+    pub fn new(queue: Queue, settings: Settings) -> Self {
         Self { queue, settings }
-    }
-
-    /// The queue this handler sends to (tests and the local runner inspect it).
-    pub fn queue(&self) -> &Q {
-        &self.queue
-    }
-
-    /// Entry point for a raw Lambda payload from API Gateway (REST or HTTP API).
-    pub async fn handle_event(&self, event: serde_json::Value, now_ms: i64) -> Handled {
-        match from_gateway_event(event) {
-            Ok(request) => self.handle(&request, now_ms).await,
-            Err(e) => {
-                warn!(error = %e, "refused an unreadable API Gateway payload");
-                reject(
-                    400,
-                    "malformed_request",
-                    e.to_string(),
-                    RequestReport::default(),
-                )
-            }
-        }
     }
 
     pub async fn handle(&self, request: &WebhookRequest, now_ms: i64) -> Handled {
@@ -183,14 +185,16 @@ impl<Q: Queue> Receipt<Q> {
                               "message": format!("{failures} of {accepted} events could not be enqueued; HubSpot's retry will deliver them again"),
                               "received": report.received, "enqueued": report.enqueued, "failed": failures});
             return Handled {
-                response: json_response(503, &body),
+                status: 503,
+                body,
                 report,
             };
         }
         report.status = 200;
         let body = json!({"received": report.received, "enqueued": report.enqueued, "ignored": report.ignored});
         Handled {
-            response: json_response(200, &body),
+            status: 200,
+            body,
             report,
         }
     }
@@ -217,21 +221,24 @@ impl<Q: Queue> Receipt<Q> {
                 tokio::time::sleep(self.settings.retry_backoff * 2u32.saturating_pow(attempt - 1))
                     .await;
             }
-            let messages: Vec<OutgoingMessage> =
-                pending.iter().map(|p| p.message.clone()).collect();
+            let messages: Vec<SendEntry> = pending.iter().map(|p| p.message.clone()).collect();
             match self.queue.send_batch(&messages).await {
-                Ok(failures) => {
+                Ok(results) => {
                     let mut retry = Vec::new();
-                    for p in pending {
-                        let Some(f) = failures.iter().find(|f| f.entry_id == p.message.entry_id)
+                    for (p, result) in pending.into_iter().zip(results) {
+                        let SendResult::Failed {
+                            code,
+                            message,
+                            sender_fault,
+                        } = result
                         else {
                             continue;
                         };
-                        last_error = format!("{}: {}", f.code, f.message);
-                        if f.sender_fault {
+                        last_error = format!("{code}: {message}");
+                        if sender_fault {
                             // The entry itself is wrong: retrying it cannot succeed.
                             error!(correlation_id, event_id = p.event_id, object_type = p.object_type, object_id = %p.object_id,
-                                   code = %f.code, message = %f.message, "SQS refused the event");
+                                   code = %code, message = %message, "SQS refused the event");
                             permanent += 1;
                         } else {
                             retry.push(p);
@@ -267,7 +274,8 @@ fn reject(
     report.status = status;
     report.reason = Some(reason);
     Handled {
-        response: json_response(status, &json!({"error": reason, "message": message})),
+        status,
+        body: json!({"error": reason, "message": message}),
         report,
     }
 }
@@ -283,8 +291,7 @@ fn to_pending(wanted: Vec<WebhookEvent>, correlation_id: &str, now_ms: i64) -> V
     events
         .into_iter()
         .map(|sync| Pending {
-            message: OutgoingMessage {
-                entry_id: String::new(),
+            message: SendEntry {
                 group_id: sync.message_group_id(),
                 dedup_id: sync.message_deduplication_id(),
                 body: fit_body(&sync),
@@ -325,7 +332,7 @@ fn verify_signature(
 /// can be left out without losing the change.
 fn fit_body(sync: &SyncEvent) -> String {
     let body = sync.to_json();
-    if body.len() <= MAX_MESSAGE_BYTES {
+    if body.len() <= MAX_BODY_BYTES {
         return body;
     }
     let mut slim = sync.clone();
@@ -335,7 +342,7 @@ fn fit_body(sync: &SyncEvent) -> String {
             .insert("propertyValueOmitted".into(), serde_json::Value::Bool(true));
     }
     let body = slim.to_json();
-    if body.len() <= MAX_MESSAGE_BYTES {
+    if body.len() <= MAX_BODY_BYTES {
         return body;
     }
     slim.hubspot = None;
@@ -346,18 +353,17 @@ fn fit_body(sync: &SyncEvent) -> String {
 fn chunk(pending: Vec<Pending>) -> Vec<Vec<Pending>> {
     let mut chunks: Vec<Vec<Pending>> = Vec::new();
     let mut size = 0;
-    for mut p in pending {
+    for p in pending {
         let len = p.message.body.len();
         let full = chunks
             .last()
-            .is_none_or(|c| c.len() >= MAX_BATCH_ENTRIES || size + len > MAX_MESSAGE_BYTES);
+            .is_none_or(|c| c.len() >= MAX_BATCH || size + len > MAX_BODY_BYTES);
         if full {
             chunks.push(Vec::new());
             size = 0;
         }
         size += len;
         if let Some(current) = chunks.last_mut() {
-            p.message.entry_id = format!("e{}", current.len());
             current.push(p);
         }
     }
@@ -370,7 +376,7 @@ pub fn prepare_batches(
     settings: &Settings,
     request: &WebhookRequest,
     now_ms: i64,
-) -> Result<Vec<Vec<OutgoingMessage>>, String> {
+) -> Result<Vec<Vec<SendEntry>>, String> {
     verify_signature(settings, request, now_ms).map_err(|e| e.to_string())?;
     let parsed = events::parse_body(&request.body).map_err(|e| e.to_string())?;
     let wanted = parsed

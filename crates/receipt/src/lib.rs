@@ -3,17 +3,16 @@
 //! durably queued (503 otherwise, so HubSpot retries; the deduplication id makes that safe).
 
 pub mod config;
+pub mod edge;
 pub mod filter;
-pub mod gateway;
 pub mod handler;
-pub mod queue;
 pub mod secrets;
 
 use std::time::Duration;
 
 pub use config::{Config, SecretSource};
-pub use handler::{Handled, Receipt, RequestReport, Settings};
-pub use queue::{EntryFailure, OutgoingMessage, Queue, QueueUnavailable, SqsQueue};
+pub use edge::router;
+pub use handler::{Handled, Receipt, RequestReport, Settings, WebhookRequest};
 
 impl Settings {
     /// Settings for the handler from the configuration and the secrets it resolved.
@@ -28,11 +27,4 @@ impl Settings {
             retry_backoff: Duration::from_millis(50),
         }
     }
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -1,40 +1,34 @@
-//! Reads the HubSpot client secret(s) from Secrets Manager, once per cold start.
+//! The HubSpot client secret(s), resolved once per cold start from the configuration.
 
-use events::{ClientSecrets, SecretDocument};
+use edge::SecretError;
+use events::{ClientSecrets, ExposeSecret as _};
 
-#[derive(Debug, thiserror::Error)]
-pub enum SecretError {
-    #[error("cannot read secret {arn}: {reason}")]
-    Unreadable { arn: String, reason: String },
-    #[error("secret {arn} has no `clientSecret`")]
-    NoClientSecret { arn: String },
-    #[error("secret {arn}: {reason}")]
-    Malformed { arn: String, reason: String },
-}
+use crate::config::SecretSource;
 
-pub async fn load_client_secrets(
-    client: &aws_sdk_secretsmanager::Client,
-    arn: &str,
-) -> Result<ClientSecrets, SecretError> {
-    let output = client
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await
-        .map_err(|e| SecretError::Unreadable {
-            arn: arn.to_owned(),
-            reason: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
-        })?;
-    let text = output.secret_string().unwrap_or_default();
-    let doc = SecretDocument::parse(text).map_err(|reason| SecretError::Malformed {
-        arn: arn.to_owned(),
-        reason,
-    })?;
-    let current =
-        doc.client_secret
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| SecretError::NoClientSecret {
-                arn: arn.to_owned(),
-            })?;
-    Ok(ClientSecrets::new(current, doc.previous_client_secret))
+/// `None` when verification is disabled (local use only).
+pub async fn client_secrets(
+    source: &SecretSource,
+    aws: &aws_config::SdkConfig,
+) -> Result<Option<ClientSecrets>, SecretError> {
+    match source {
+        SecretSource::Plain { current, previous } => {
+            Ok(Some(ClientSecrets::new(current.clone(), previous.clone())))
+        }
+        SecretSource::SecretsManager { arn } => {
+            let client = aws_sdk_secretsmanager::Client::new(aws);
+            let doc = edge::load_secret_document(&client, arn).await?;
+            let current = doc
+                .client_secret
+                .filter(|s| !s.expose_secret().is_empty())
+                .ok_or_else(|| SecretError::MissingKey {
+                    arn: arn.clone(),
+                    key: "clientSecret",
+                })?;
+            Ok(Some(ClientSecrets::new(
+                current,
+                doc.previous_client_secret,
+            )))
+        }
+        SecretSource::Disabled => Ok(None),
+    }
 }

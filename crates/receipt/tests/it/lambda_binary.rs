@@ -1,16 +1,13 @@
 //! The built `receipt` binary, run the way Lambda runs it: a process polling the Runtime API
 //! (here `sandbox::lambda_runtime_api`), with QUEUE_URL pointing at moto.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::support::*;
 use sandbox::lambda_runtime_api::{Invocation, RuntimeApi};
 use sandbox::moto;
 use serde_json::{Value, json};
-use support::*;
 
 fn spawn(api: &RuntimeApi, extra: &[(&str, String)]) -> tokio::process::Child {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_receipt"));
@@ -88,6 +85,19 @@ async fn signed_hundred_event_request_twice_gives_exactly_hundred_messages() {
         (401, Some("invalid_signature"))
     );
     assert!(moto::drain(&sqs, &queue_url).await.unwrap().is_empty());
+
+    // A payload that is no API Gateway event (API Gateway never sends one) is an invocation
+    // error reported to the Runtime API, not a crash: the same process answers the next one.
+    let not_a_request = api
+        .invoke(json!({"httpMethod": 12}), Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(
+        matches!(not_a_request, Invocation::Error(_)),
+        "{not_a_request:?}"
+    );
+    let (status, _) = invoke(&api, rest_event(&body, SECRET, now_ms())).await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]

@@ -1,7 +1,11 @@
-//! Builders for signed HubSpot deliveries as API Gateway hands them to the Lambda.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Builders for signed HubSpot deliveries as API Gateway hands them to the Lambda, and a way to
+//! send them through the receipt's router exactly as `lambda_http` does.
+#![allow(dead_code)]
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tower::ServiceExt as _;
 
 use receipt::Settings;
 use receipt::filter::EventFilter;
@@ -33,7 +37,8 @@ pub fn hubspot_events(n: usize, portal: u64) -> Vec<Value> {
 }
 
 pub fn now_ms() -> i64 {
-    receipt::now_ms()
+    use events::Clock as _;
+    events::SystemClock.now_ms()
 }
 
 /// A REST API (`ApiGatewayProxyRequest`) event carrying `body`, v3-signed with `secret` at `timestamp`.
@@ -82,7 +87,7 @@ fn uuid_like() -> String {
     )
 }
 
-/// Status code and parsed JSON body of a handler response.
+/// Status code and parsed JSON body of a Lambda response as API Gateway receives it.
 pub fn status_and_body(response: &Value) -> (i64, Value) {
     let status = response["statusCode"].as_i64().unwrap();
     let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
@@ -121,4 +126,61 @@ pub fn envelopes_with_matching_ids(
             sync
         })
         .collect()
+}
+
+/// A metric sink that keeps the lines.
+#[derive(Default)]
+pub struct Lines(pub Mutex<Vec<String>>);
+
+impl edge::MetricSink for Lines {
+    fn emit(&self, line: String) {
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+/// What the router answered.
+pub struct Answer {
+    pub status: i64,
+    pub body: Value,
+    pub headers: http::HeaderMap,
+    pub report: receipt::RequestReport,
+}
+
+/// The receipt behind its router, as Lambda runs it, with the metric lines it wrote.
+pub struct Harness {
+    pub router: axum::Router,
+    pub metrics: Arc<Lines>,
+}
+
+impl Harness {
+    pub fn new(queue: queue::Queue, settings: Settings) -> Self {
+        let metrics = Arc::new(Lines::default());
+        let receipt = receipt::Receipt::new(queue, settings);
+        let router = receipt::router(
+            receipt,
+            Arc::new(events::SystemClock),
+            metrics.clone(),
+            "NS",
+        );
+        Harness { router, metrics }
+    }
+
+    /// Sends an API Gateway payload through `lambda_http`'s own conversion, then the router.
+    pub async fn call(&self, event: Value) -> Answer {
+        let request = lambda_http::request::from_str(&event.to_string())
+            .expect("an API Gateway payload lambda_http can read");
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        Answer {
+            status: i64::from(parts.status.as_u16()),
+            body: serde_json::from_slice(&bytes).unwrap(),
+            report: parts
+                .extensions
+                .get::<receipt::RequestReport>()
+                .cloned()
+                .unwrap(),
+            headers: parts.headers,
+        }
+    }
 }

@@ -1,66 +1,96 @@
 //! The handler against a recording in-memory queue: every answer class, partial batch failures,
 //! chunking, metrics. (tests/moto.rs repeats the important ones against a real SQS server.)
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use receipt::{EntryFailure, OutgoingMessage, Queue, QueueUnavailable, Receipt, Settings};
+use queue::{Depth, FifoQueue, QueueError, ReceivedMessage, SendEntry, SendResult};
+use receipt::Settings;
 use serde_json::{Value, json};
-use support::*;
+
+use crate::support::*;
 
 /// Records every batch; scripted answers let a test fail entries or whole calls.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct RecordingQueue {
-    sent: Mutex<Vec<Vec<OutgoingMessage>>>,
+    sent: Mutex<Vec<Vec<SendEntry>>>,
     script: Mutex<VecDeque<Script>>,
 }
 
+#[derive(Debug)]
 enum Script {
     /// Fail these entry positions (by index in the call), retryable or not.
     FailEntries(Vec<usize>, bool),
     Unavailable,
 }
 
-impl Queue for RecordingQueue {
-    async fn send_batch(
-        &self,
-        messages: &[OutgoingMessage],
-    ) -> Result<Vec<EntryFailure>, QueueUnavailable> {
+#[async_trait::async_trait]
+impl FifoQueue for RecordingQueue {
+    async fn send_batch(&self, entries: &[SendEntry]) -> Result<Vec<SendResult>, QueueError> {
         let script = self.script.lock().unwrap().pop_front();
-        match script {
-            Some(Script::Unavailable) => Err(QueueUnavailable("connection refused".into())),
-            Some(Script::FailEntries(positions, sender_fault)) => {
-                let failed: Vec<EntryFailure> = positions
-                    .iter()
-                    .filter_map(|p| messages.get(*p))
-                    .map(|m| EntryFailure {
-                        entry_id: m.entry_id.clone(),
-                        sender_fault,
-                        code: "InternalError".into(),
-                        message: "try again".into(),
-                    })
-                    .collect();
-                let ok = messages
-                    .iter()
-                    .filter(|m| !failed.iter().any(|f| f.entry_id == m.entry_id))
-                    .cloned()
-                    .collect();
-                self.sent.lock().unwrap().push(ok);
-                Ok(failed)
+        let failing = match script {
+            Some(Script::Unavailable) => {
+                return Err(QueueError::Unavailable("connection refused".into()));
             }
-            None => {
-                self.sent.lock().unwrap().push(messages.to_vec());
-                Ok(vec![])
-            }
-        }
+            Some(Script::FailEntries(positions, sender_fault)) => Some((positions, sender_fault)),
+            None => None,
+        };
+        let mut ok = Vec::new();
+        let results = entries
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| match &failing {
+                Some((positions, sender_fault)) if positions.contains(&i) => SendResult::Failed {
+                    code: "InternalError".into(),
+                    message: "try again".into(),
+                    sender_fault: *sender_fault,
+                },
+                _ => {
+                    ok.push(entry.clone());
+                    SendResult::Sent {
+                        message_id: format!("m{i}"),
+                        sequence_number: "1".into(),
+                    }
+                }
+            })
+            .collect();
+        self.sent.lock().unwrap().push(ok);
+        Ok(results)
+    }
+
+    async fn receive(
+        &self,
+        _: usize,
+        _: Option<Duration>,
+        _: Duration,
+    ) -> Result<Vec<ReceivedMessage>, QueueError> {
+        Ok(vec![])
+    }
+
+    async fn delete(&self, _: &str) -> Result<(), QueueError> {
+        Ok(())
+    }
+
+    async fn change_visibility(&self, _: &str, _: Duration) -> Result<(), QueueError> {
+        Ok(())
+    }
+
+    async fn depth(&self) -> Result<Depth, QueueError> {
+        Ok(Depth::default())
+    }
+
+    fn arn(&self) -> &str {
+        "arn:aws:sqs:us-east-1:000000000000:recording.fifo"
+    }
+
+    fn settle_wait(&self) -> Duration {
+        Duration::ZERO
     }
 }
 
 impl RecordingQueue {
-    fn delivered(&self) -> Vec<OutgoingMessage> {
+    fn delivered(&self) -> Vec<SendEntry> {
         self.sent
             .lock()
             .unwrap()
@@ -69,16 +99,27 @@ impl RecordingQueue {
             .cloned()
             .collect()
     }
+
+    fn batches(&self) -> Vec<Vec<SendEntry>> {
+        self.sent.lock().unwrap().clone()
+    }
 }
 
-async fn call(
-    receipt: &Receipt<RecordingQueue>,
-    event: Value,
-) -> (i64, Value, receipt::RequestReport) {
-    let handled = receipt.handle_event(event, now_ms()).await;
-    let response = serde_json::to_value(&handled.response).unwrap();
-    let (status, body) = status_and_body(&response);
-    (status, body, handled.report)
+/// The receipt on a recording queue, behind its router.
+struct Recorded {
+    queue: Arc<RecordingQueue>,
+    harness: Harness,
+}
+
+fn recorded(queue: RecordingQueue, settings: Settings) -> Recorded {
+    let queue = Arc::new(queue);
+    let harness = Harness::new(queue.clone(), settings);
+    Recorded { queue, harness }
+}
+
+async fn call(receipt: &Recorded, event: Value) -> (i64, Value, receipt::RequestReport) {
+    let answer = receipt.harness.call(event).await;
+    (answer.status, answer.body, answer.report)
 }
 
 fn body_of(n: usize) -> String {
@@ -87,7 +128,7 @@ fn body_of(n: usize) -> String {
 
 #[tokio::test]
 async fn accepts_a_signed_delivery_and_enqueues_every_event() {
-    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let receipt = recorded(RecordingQueue::default(), settings());
     let body = body_of(25);
     let (status, answer, report) = call(&receipt, rest_event(&body, SECRET, now_ms())).await;
     assert_eq!(status, 200);
@@ -96,12 +137,12 @@ async fn accepts_a_signed_delivery_and_enqueues_every_event() {
         json!({"received": 25, "enqueued": 25, "ignored": 0})
     );
     assert_eq!(report.signature, Some(events::SignatureVersion::V3));
-    let batches = receipt_batches(&receipt);
+    let batches = receipt.queue.batches();
     assert_eq!(
         batches.iter().map(Vec::len).collect::<Vec<_>>(),
         vec![10, 10, 5]
     );
-    let delivered = receipt.queue_for_test().delivered();
+    let delivered = receipt.queue.delivered();
     assert_eq!(delivered.len(), 25);
     for m in &delivered {
         let sync = events::SyncEvent::from_json(&m.body).unwrap();
@@ -109,30 +150,11 @@ async fn accepts_a_signed_delivery_and_enqueues_every_event() {
         assert_eq!(m.dedup_id, sync.message_deduplication_id());
         assert!(sync.correlation_id.starts_with("req-"));
     }
-    // within a batch, entry ids are unique
-    for batch in batches {
-        let mut ids: Vec<_> = batch.iter().map(|m| m.entry_id.clone()).collect();
-        ids.dedup();
-        assert_eq!(ids.len(), batch.len());
-    }
-}
-
-fn receipt_batches(receipt: &Receipt<RecordingQueue>) -> Vec<Vec<OutgoingMessage>> {
-    receipt.queue_for_test().sent.lock().unwrap().clone()
-}
-
-trait QueueAccess {
-    fn queue_for_test(&self) -> &RecordingQueue;
-}
-impl QueueAccess for Receipt<RecordingQueue> {
-    fn queue_for_test(&self) -> &RecordingQueue {
-        self.queue()
-    }
 }
 
 #[tokio::test]
 async fn unsynced_types_and_own_write_backs_are_acknowledged_as_ignored() {
-    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let receipt = recorded(RecordingQueue::default(), settings());
     let body = json!([
         {"eventId": 1, "portalId": 1, "occurredAt": 1, "subscriptionType": "contact.creation", "objectId": 1},
         {"eventId": 2, "portalId": 1, "occurredAt": 1, "subscriptionType": "deal.propertyChange", "objectId": 2, "propertyName": "aws_sync_status", "propertyValue": "synced"},
@@ -144,12 +166,12 @@ async fn unsynced_types_and_own_write_backs_are_acknowledged_as_ignored() {
         (status, answer),
         (200, json!({"received": 3, "enqueued": 1, "ignored": 2}))
     );
-    assert_eq!(receipt.queue_for_test().delivered().len(), 1);
+    assert_eq!(receipt.queue.delivered().len(), 1);
 }
 
 #[tokio::test]
 async fn every_malformed_input_gets_its_4xx_with_a_json_reason_and_nothing_is_enqueued() {
-    let receipt = Receipt::new(
+    let receipt = recorded(
         RecordingQueue::default(),
         Settings {
             max_body_bytes: 4096,
@@ -217,42 +239,44 @@ async fn every_malformed_input_gets_its_4xx_with_a_json_reason_and_nothing_is_en
             405,
             "method_not_allowed",
         ),
-        (
-            "not an API Gateway event",
-            json!({"httpMethod": 12}),
-            400,
-            "malformed_request",
-        ),
     ];
     for (name, event, want_status, want_reason) in cases {
-        let handled = receipt.handle_event(event, now).await;
-        let response = serde_json::to_value(&handled.response).unwrap();
-        let (status, body) = status_and_body(&response);
+        let answer = receipt.harness.call(event).await;
+        let (status, body) = (answer.status, &answer.body);
         assert_eq!(status, want_status, "{name}: {body}");
         assert_eq!(body["error"], want_reason, "{name}");
         assert!(
             body["message"].as_str().is_some_and(|m| !m.is_empty()),
             "{name}"
         );
-        assert_eq!(
-            response["headers"]["content-type"], "application/json",
-            "{name}"
-        );
+        assert_eq!(answer.headers["content-type"], "application/json", "{name}");
         assert!(
-            !response.to_string().contains(SECRET),
+            !body.to_string().contains(SECRET),
             "{name}: the secret must never be echoed"
         );
-        assert_eq!(handled.report.reason, Some(want_reason), "{name}");
+        assert_eq!(answer.report.reason, Some(want_reason), "{name}");
         if want_status == 405 {
-            assert_eq!(response["headers"]["allow"], "POST");
+            assert_eq!(answer.headers["allow"], "POST");
         }
+        // The rejection is counted under its reason, in the function's metric sink.
+        let last = receipt
+            .harness
+            .metrics
+            .0
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .unwrap();
+        let line: Value = serde_json::from_str(&last).unwrap();
+        assert_eq!(line["Reason"], want_reason, "{name}");
     }
-    assert!(receipt.queue_for_test().delivered().is_empty());
+    assert!(receipt.queue.delivered().is_empty());
 }
 
 #[tokio::test]
 async fn tampered_body_is_refused() {
-    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let receipt = recorded(RecordingQueue::default(), settings());
     let mut event = rest_event(&body_of(3), SECRET, now_ms());
     event["body"] = Value::String(body_of(3).replace("62515", "62516"));
     let (status, answer, _) = call(&receipt, event).await;
@@ -271,7 +295,7 @@ async fn previous_secret_still_verifies_during_rotation() {
         )),
         ..settings()
     };
-    let receipt = Receipt::new(RecordingQueue::default(), rotating);
+    let receipt = recorded(RecordingQueue::default(), rotating);
     let (old, _, _) = call(&receipt, rest_event(&body_of(1), SECRET, now_ms())).await;
     let (new, _, _) = call(&receipt, rest_event(&body_of(1), "new-secret", now_ms())).await;
     assert_eq!((old, new), (200, 200));
@@ -280,7 +304,7 @@ async fn previous_secret_still_verifies_during_rotation() {
 #[tokio::test]
 async fn configured_public_url_is_the_signing_uri() {
     let public = "https://hooks.example.com/hubspot";
-    let receipt = Receipt::new(
+    let receipt = recorded(
         RecordingQueue::default(),
         Settings {
             public_url: Some(public.into()),
@@ -305,7 +329,7 @@ async fn configured_public_url_is_the_signing_uri() {
 
 #[tokio::test]
 async fn v1_and_v2_signatures_are_accepted() {
-    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let receipt = recorded(RecordingQueue::default(), settings());
     let body = body_of(2);
     let v1 = hex::encode(events::signature::v1_digest(SECRET, body.as_bytes()));
     let v2 = hex::encode(events::signature::v2_digest(
@@ -341,16 +365,18 @@ async fn partially_failed_entries_are_retried_until_enqueued() {
         Script::FailEntries(vec![1, 3], false),
         Script::FailEntries(vec![0], false),
     ]);
-    let receipt = Receipt::new(queue, settings());
+    let receipt = recorded(queue, settings());
     let (status, answer, _) = call(&receipt, rest_event(&body_of(5), SECRET, now_ms())).await;
     assert_eq!(
         (status, answer),
         (200, json!({"received": 5, "enqueued": 5, "ignored": 0}))
     );
-    let delivered = receipt.queue_for_test().delivered();
+    let delivered = receipt.queue.delivered();
     assert_eq!(delivered.len(), 5);
     assert_eq!(
-        receipt_batches(&receipt)
+        receipt
+            .queue
+            .batches()
             .iter()
             .map(Vec::len)
             .collect::<Vec<_>>(),
@@ -366,7 +392,7 @@ async fn entries_still_failing_after_the_retries_mean_503() {
         .lock()
         .unwrap()
         .extend((0..3).map(|_| Script::FailEntries(vec![0], false)));
-    let receipt = Receipt::new(queue, settings());
+    let receipt = recorded(queue, settings());
     let (status, answer, report) = call(&receipt, rest_event(&body_of(4), SECRET, now_ms())).await;
     assert_eq!(status, 503);
     assert_eq!(answer["error"], "enqueue_failed");
@@ -385,11 +411,11 @@ async fn sender_faults_are_not_retried_and_mean_503() {
         .lock()
         .unwrap()
         .push_back(Script::FailEntries(vec![0], true));
-    let receipt = Receipt::new(queue, settings());
+    let receipt = recorded(queue, settings());
     let (status, _, _) = call(&receipt, rest_event(&body_of(2), SECRET, now_ms())).await;
     assert_eq!(status, 503);
     assert_eq!(
-        receipt_batches(&receipt).len(),
+        receipt.queue.batches().len(),
         1,
         "a sender fault is final: no second call"
     );
@@ -403,7 +429,7 @@ async fn unreachable_queue_means_503_never_200() {
         .lock()
         .unwrap()
         .extend((0..10).map(|_| Script::Unavailable));
-    let receipt = Receipt::new(queue, settings());
+    let receipt = recorded(queue, settings());
     let (status, answer, _) = call(&receipt, rest_event(&body_of(12), SECRET, now_ms())).await;
     assert_eq!(status, 503);
     assert_eq!(
@@ -414,7 +440,7 @@ async fn unreachable_queue_means_503_never_200() {
 
 #[tokio::test]
 async fn disabled_verification_accepts_unsigned_requests() {
-    let receipt = Receipt::new(
+    let receipt = recorded(
         RecordingQueue::default(),
         Settings {
             secrets: None,
@@ -427,7 +453,7 @@ async fn disabled_verification_accepts_unsigned_requests() {
 
 #[tokio::test]
 async fn oversized_events_are_slimmed_not_lost() {
-    let receipt = Receipt::new(
+    let receipt = recorded(
         RecordingQueue::default(),
         Settings {
             max_body_bytes: 2 * 1024 * 1024,
@@ -440,8 +466,8 @@ async fn oversized_events_are_slimmed_not_lost() {
     .to_string();
     let (status, _, _) = call(&receipt, rest_event(&body, SECRET, now_ms())).await;
     assert_eq!(status, 200);
-    let delivered = receipt.queue_for_test().delivered();
-    assert!(delivered[0].body.len() < receipt::handler::MAX_MESSAGE_BYTES);
+    let delivered = receipt.queue.delivered();
+    assert!(delivered[0].body.len() < queue::limits::MAX_BODY_BYTES);
     let sync = events::SyncEvent::from_json(&delivered[0].body).unwrap();
     assert_eq!(
         (sync.object_id.as_str(), sync.event_type.as_str()),
@@ -452,7 +478,7 @@ async fn oversized_events_are_slimmed_not_lost() {
 
 #[tokio::test]
 async fn http_api_v2_payloads_work_too() {
-    let receipt = Receipt::new(RecordingQueue::default(), settings());
+    let receipt = recorded(RecordingQueue::default(), settings());
     let body = body_of(3);
     let ts = now_ms().to_string();
     let url = "https://hooks.example.com/webhook/hubspot";

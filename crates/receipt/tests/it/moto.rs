@@ -1,17 +1,16 @@
 //! The handler with the real SQS adapter against moto (a real SQS protocol server): FIFO group
 //! and dedup ids as SQS sees them, redelivery deduplicated, an unreachable queue answered 503,
 //! and the client secret read from Secrets Manager.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::collections::HashSet;
 
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
-use receipt::{Receipt, SqsQueue};
+use std::sync::Arc;
+
+use crate::support::*;
+use queue::SqsFifo;
 use sandbox::moto;
 use serde_json::{Value, json};
-use support::*;
 
 async fn visible_count(sqs: &aws_sdk_sqs::Client, url: &str) -> u64 {
     let attrs = sqs
@@ -26,9 +25,9 @@ async fn visible_count(sqs: &aws_sdk_sqs::Client, url: &str) -> u64 {
         .unwrap()
 }
 
-async fn post(receipt: &Receipt<SqsQueue>, event: Value) -> (i64, Value) {
-    let handled = receipt.handle_event(event, now_ms()).await;
-    status_and_body(&serde_json::to_value(&handled.response).unwrap())
+async fn post(receipt: &Harness, event: Value) -> (i64, Value) {
+    let answer = receipt.call(event).await;
+    (answer.status, answer.body)
 }
 
 #[tokio::test]
@@ -37,7 +36,7 @@ async fn hundred_events_become_hundred_fifo_messages_and_a_retry_adds_none() {
     let (queue_url, _) = moto::fifo_queue_with_dlq(&sqs, "receipt", 5, 30)
         .await
         .unwrap();
-    let receipt = Receipt::new(SqsQueue::new(sqs.clone(), queue_url.clone()), settings());
+    let receipt = Harness::new(Arc::new(SqsFifo::new(sqs.clone(), &queue_url)), settings());
     let events = hubspot_events(100, 62515);
     let body = serde_json::to_string(&events).unwrap();
 
@@ -90,7 +89,7 @@ async fn events_of_one_object_keep_their_order_in_the_group() {
     let (queue_url, _) = moto::fifo_queue_with_dlq(&sqs, "order", 5, 30)
         .await
         .unwrap();
-    let receipt = Receipt::new(SqsQueue::new(sqs.clone(), queue_url.clone()), settings());
+    let receipt = Harness::new(Arc::new(SqsFifo::new(sqs.clone(), &queue_url)), settings());
     // delivered newest first; queued oldest first
     let events: Vec<Value> = (0..6)
         .rev()
@@ -125,7 +124,7 @@ async fn malformed_requests_enqueue_nothing() {
     let (queue_url, _) = moto::fifo_queue_with_dlq(&sqs, "malformed", 5, 30)
         .await
         .unwrap();
-    let receipt = Receipt::new(SqsQueue::new(sqs.clone(), queue_url.clone()), settings());
+    let receipt = Harness::new(Arc::new(SqsFifo::new(sqs.clone(), &queue_url)), settings());
     let good = serde_json::to_string(&hubspot_events(3, 1)).unwrap();
     for (event, status) in [
         (rest_event("[{", SECRET, now_ms()), 400),
@@ -149,8 +148,11 @@ async fn unreachable_sqs_is_answered_503() {
         .endpoint_url(format!("http://{closed}"))
         .build();
     let sqs = aws_sdk_sqs::Client::from_conf(config);
-    let receipt = Receipt::new(
-        SqsQueue::new(sqs, format!("http://{closed}/000000000000/q.fifo")),
+    let receipt = Harness::new(
+        Arc::new(SqsFifo::new(
+            sqs,
+            format!("http://{closed}/000000000000/q.fifo"),
+        )),
         settings(),
     );
     let body = serde_json::to_string(&hubspot_events(10, 1)).unwrap();
@@ -173,8 +175,13 @@ async fn client_secrets_come_from_secrets_manager() {
         .send()
         .await
         .unwrap();
-    let secrets = receipt::secrets::load_client_secrets(&sm, created.arn().unwrap())
+    let aws = moto::sdk_config().await;
+    let load = |arn: &str| receipt::SecretSource::SecretsManager {
+        arn: arn.to_owned(),
+    };
+    let secrets = receipt::secrets::client_secrets(&load(created.arn().unwrap()), &aws)
         .await
+        .unwrap()
         .unwrap();
     let ok = |secret: &str| {
         let sig = events::signature::v1_digest(secret, b"[]");
@@ -199,14 +206,14 @@ async fn client_secrets_come_from_secrets_manager() {
         .send()
         .await
         .unwrap();
-    let err = receipt::secrets::load_client_secrets(&sm, no_secret.arn().unwrap())
+    let err = receipt::secrets::client_secrets(&load(no_secret.arn().unwrap()), &aws)
         .await
         .err()
         .unwrap();
     assert!(err.to_string().contains("clientSecret"), "{err}");
-    let missing = receipt::secrets::load_client_secrets(
-        &sm,
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope",
+    let missing = receipt::secrets::client_secrets(
+        &load("arn:aws:secretsmanager:us-east-1:123456789012:secret:nope"),
+        &aws,
     )
     .await;
     assert!(missing.is_err());
