@@ -1,4 +1,4 @@
-//! The reprocessor against moto: the behaviours issue 4 lists (poison → DLQ → back → processed,
+//! The reprocessor against moto: its documented behaviours (poison → DLQ → back → processed,
 //! order within a group, dry run, filter, failing send, crash and rerun).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
