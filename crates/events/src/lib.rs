@@ -19,8 +19,8 @@ pub use secrecy::{ExposeSecret, SecretString};
 pub use secret::SecretDocument;
 pub use signature::{ClientSecrets, SignatureError, SignatureVersion, SignedRequest};
 
-/// HubSpot deal properties owned by the sync (REFERENCE.md §6). Changes to these are our own
-/// write-back echoing through webhooks and never need a Partner Central write.
+/// HubSpot deal properties owned by the sync (README, "Properties the sync writes"). Changes to
+/// these are our own write-back echoing through webhooks and never need a Partner Central write.
 pub const SYNC_OWNED_PROPERTIES: [&str; 6] = [
     "aws_opportunity_id",
     "aws_opportunity_title",

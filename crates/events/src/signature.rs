@@ -1,4 +1,5 @@
-//! HubSpot request signatures v1, v2 and v3 (REFERENCE.md §1, "Signatures").
+//! HubSpot request signatures v1, v2 and v3, as HubSpot documents them in
+//! <https://developers.hubspot.com/docs/api/webhooks/validating-requests>.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -257,7 +258,9 @@ mod tests {
     const SECRET: &str = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy";
     const URI: &str = "https://www.example.com/webhook_uri";
     const V1_BODY: &str = r#"[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","changeFlag":"NEW","appId":54321}]"#;
-    // Known answers from REFERENCE.md §1 (HubSpot's own documentation).
+    // Known answers published by HubSpot: v1 on the validating-requests page above, and all
+    // three in its PHP SDK's tests (github.com/HubSpot/hubspot-api-php,
+    // tests/Unit/Utils/SignatureTest.php).
     const V1_ANSWER: &str = "232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de";
     const V2_GET_ANSWER: &str = "eee2dddcc73c94d699f5e395f4b9d454a069a6855fbfa152e91e88823087200e";
     const V2_POST_ANSWER: &str = "9569219f8ba981ffa6f6f16aa0f48637d35d728c7e4d93d0d52efaa512af7900";

@@ -4,7 +4,10 @@
 //! every later record of the *same group* is reported failed without being processed, so SQS
 //! redelivers them in order; records of other groups are still processed (one stuck deal never
 //! holds up the others). This is the "skip only the failed group" variant of FIFO partial
-//! batch responses (REFERENCE.md §4).
+//! batch responses: Lambda's rule stops at the first failure and fails every later record
+//! (<https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>); Powertools'
+//! `skip_group_on_error` narrows it to the failed group
+//! (<https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/>).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

@@ -167,7 +167,8 @@ pub struct ExistingOpportunity {
 }
 
 /// Review statuses under which Partner Central refuses updates: AWS is reviewing
-/// (REFERENCE.md §3) or has rejected the opportunity.
+/// or has rejected the opportunity (all three "read-only" in `LifeCycle.ReviewStatus`,
+/// <https://docs.aws.amazon.com/partner-central/latest/APIReference/API_LifeCycle.html>).
 pub const READ_ONLY_REVIEW_STATUSES: [&str; 3] = ["Submitted", "In review", "Rejected"];
 
 impl ExistingOpportunity {

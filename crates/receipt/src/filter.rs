@@ -32,7 +32,8 @@ impl EventFilter {
     }
 
     /// Whether the sync needs to see this event. Changes to the properties the sync itself
-    /// writes back are our own echo (REFERENCE.md §6) and never need a Partner Central write.
+    /// writes back (README, "Properties the sync writes") are our own echo and never need a
+    /// Partner Central write.
     pub fn wants(&self, event: &WebhookEvent) -> bool {
         if event
             .property_name

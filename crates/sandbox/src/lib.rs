@@ -1,7 +1,10 @@
 //! Dev-only stand-ins for the outside systems that have no local emulator.
 //!
 //! Used by the processor's tests, the end-to-end tests and the `sync-local` runner. Each fake
-//! *enforces* the documented rules of the real system (REFERENCE.md §2, §3, §6) so that mapping
+//! *enforces* the documented rules of the real system (HubSpot's CRM API,
+//! <https://developers.hubspot.com/docs/guides/crm/using-object-apis>; the Partner Central API,
+//! <https://docs.aws.amazon.com/partner-central/latest/APIReference/Welcome.html>; our deal
+//! properties, README "HubSpot properties") so that mapping
 //! bugs in our code fail a test instead of failing in production:
 //!
 //! - [`hubspot::HubSpotFake`]: the HubSpot CRM v3/v4 HTTP API (auth, 404/429 shapes, rate limit,

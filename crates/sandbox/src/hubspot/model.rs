@@ -125,7 +125,7 @@ pub enum PropertyKind {
     ReadOnly,
 }
 
-/// The deal properties this sync owns (REFERENCE.md §6).
+/// The deal properties this sync owns (README, "Properties the sync writes").
 pub const SYNC_OWNED_PROPERTIES: [&str; 6] = [
     "aws_opportunity_id",
     "aws_opportunity_title",

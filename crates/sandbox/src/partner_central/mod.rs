@@ -9,11 +9,13 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Where the rules live (REFERENCE.md §3): `validation/` (field shapes, then business rules),
+//! Where the rules live: `validation/` (field shapes, then business rules),
 //! `review.rs` (what each LifeCycle.ReviewStatus allows), `ops/` (ClientToken idempotency,
 //! LastModifiedDate optimistic concurrency, full-replacement updates, associations,
 //! submission), `limits.rs` (quotas: writes 1/s and reads 10/s per catalog by default) and
-//! `protocol.rs` (the awsJson1_0 envelope and error bodies).
+//! `protocol.rs` (the awsJson1_0 envelope and error bodies). The rules come from the API
+//! reference (<https://docs.aws.amazon.com/partner-central/latest/APIReference/Welcome.html>);
+//! the quotas from <https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html>.
 
 mod clock;
 mod dispatch;

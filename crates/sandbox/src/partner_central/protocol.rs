@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 pub(crate) const TARGET_PREFIX: &str = "AWSPartnerCentralSelling.";
 pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
-/// SigV4 signing name and region the real endpoint expects (REFERENCE.md §3).
+/// SigV4 signing name and region: the API's only endpoint is
+/// `partnercentral-selling.us-east-1.api.aws`, signed as `partnercentral-selling`
+/// (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/setup-authentication.html>).
 pub(crate) const SIGNING_NAME: &str = "partnercentral-selling";
 pub(crate) const REGION: &str = "us-east-1";
 

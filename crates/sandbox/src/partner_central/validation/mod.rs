@@ -1,4 +1,6 @@
-//! Field rules for CreateOpportunity / UpdateOpportunity payloads (REFERENCE.md §3).
+//! Field rules for CreateOpportunity / UpdateOpportunity payloads, as the Partner Central API
+//! reference states them for each operation and data type, e.g.
+//! <https://docs.aws.amazon.com/partner-central/latest/APIReference/API_CreateOpportunity.html>.
 //!
 //! Two passes, like the service: shape rules (types, enums, lengths, patterns, schema-required
 //! members) answer `REQUEST_VALIDATION_FAILED`; only a payload that passes them is checked for
