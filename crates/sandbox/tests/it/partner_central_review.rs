@@ -1,12 +1,10 @@
 //! Review-status rules and the submission flow, through the real SDK client: read-only while
 //! under review, fields frozen after approval, Action Required, solutions and submission.
 
-mod common;
-
-use aws_sdk_partnercentralselling::operation::update_opportunity::UpdateOpportunityError;
-use common::partner_central::{
+use crate::common::partner_central::{
     Spec, create_valid, fields, last_modified, unthrottled, update_validation,
 };
+use aws_sdk_partnercentralselling::operation::update_opportunity::UpdateOpportunityError;
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake, ReadOnlyError};
 
 #[tokio::test]
@@ -42,7 +40,7 @@ async fn read_only_can_be_reported_as_conflict() {
         read_only_error: ReadOnlyError::Conflict,
         ..PartnerCentralConfig::default()
             .unthrottled()
-            .with_clock(common::partner_central::clock())
+            .with_clock(crate::common::partner_central::clock())
     };
     let fake = PartnerCentralFake::start_with(config).await.unwrap();
     let client = fake.client();

@@ -1,11 +1,9 @@
 //! The HubSpot fake's write side and failure modes over HTTP (reqwest): PATCH against the
 //! property schema, note creation, injected faults and the rolling rate limit.
 
-mod common;
-
 use std::time::Duration;
 
-use common::hubspot::{Api, seed_deal};
+use crate::common::hubspot::{Api, seed_deal};
 use reqwest::StatusCode;
 use sandbox::hubspot::{HubSpotConfig, HubSpotFault, ObjectType, PropertyKind};
 use serde_json::{Value, json};

@@ -1,13 +1,11 @@
 //! The Partner Central fake driven by the real SDK client: round trips, idempotency,
 //! full replacement, optimistic concurrency, quotas, fault injection and the wire protocol.
 
-mod common;
-
+use crate::common::partner_central::{SIGNED, Spec, create_valid, last_modified, raw, unthrottled};
 use aws_sdk_partnercentralselling::operation::create_opportunity::CreateOpportunityError;
 use aws_sdk_partnercentralselling::operation::get_opportunity::GetOpportunityError;
 use aws_sdk_partnercentralselling::operation::update_opportunity::UpdateOpportunityError;
 use aws_sdk_partnercentralselling::types::{ReviewStatus, Stage};
-use common::partner_central::{SIGNED, Spec, create_valid, last_modified, raw, unthrottled};
 use sandbox::partner_central::{
     PartnerCentralConfig, PartnerCentralFake, PartnerCentralFault, sdk_client_without_retries,
 };
@@ -240,7 +238,7 @@ async fn stale_last_modified_date_conflicts_until_re_read() {
 
 #[tokio::test]
 async fn writes_are_throttled_at_the_configured_rate() {
-    let clock = common::partner_central::clock();
+    let clock = crate::common::partner_central::clock();
     let config = PartnerCentralConfig::default().with_clock(clock.clone());
     let fake = PartnerCentralFake::start_with(config).await.unwrap();
     let client = sdk_client_without_retries(&fake.base_url());

@@ -1,9 +1,7 @@
 //! The HubSpot fake's read side over HTTP (reqwest), as the processor's CRM adapter calls it:
 //! object reads, auth, 404s, batch reads, v4 associations and the demo portal.
 
-mod common;
-
-use common::hubspot::{Api, seed_deal};
+use crate::common::hubspot::{Api, seed_deal};
 use reqwest::StatusCode;
 use sandbox::hubspot::{ObjectType, RequestKind};
 use serde_json::{Value, json};

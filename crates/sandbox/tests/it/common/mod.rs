@@ -1,4 +1,4 @@
-//! Helpers shared by the test binaries (each binary uses only part of them).
+//! Helpers shared by the test modules.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 pub mod hubspot;

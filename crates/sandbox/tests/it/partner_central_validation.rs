@@ -1,13 +1,11 @@
 //! Every field rule answers a ValidationException whose ErrorList names the field, as seen
 //! through the real SDK client.
 
-mod common;
-
-use aws_sdk_partnercentralselling::operation::submit_opportunity::SubmitOpportunityError;
-use aws_sdk_partnercentralselling::types::ValidationExceptionReason;
-use common::partner_central::{
+use crate::common::partner_central::{
     Person, Spec, create_valid, create_validation, fields, unthrottled, update_validation,
 };
+use aws_sdk_partnercentralselling::operation::submit_opportunity::SubmitOpportunityError;
+use aws_sdk_partnercentralselling::types::ValidationExceptionReason;
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -206,7 +204,7 @@ async fn lenient_mode_defers_submission_fields_to_submit() {
         require_submission_fields: false,
         ..PartnerCentralConfig::default()
             .unthrottled()
-            .with_clock(common::partner_central::clock())
+            .with_clock(crate::common::partner_central::clock())
     };
     let fake = PartnerCentralFake::start_with(config).await.unwrap();
     let client = fake.client();
