@@ -15,7 +15,6 @@
 //! submission), `limits.rs` (quotas: writes 1/s and reads 10/s per catalog by default) and
 //! `protocol.rs` (the awsJson1_0 envelope and error bodies).
 
-mod clock;
 mod dispatch;
 mod formats;
 mod limits;
@@ -34,9 +33,9 @@ use aws_sdk_partnercentralselling::config::retry::RetryConfig;
 use aws_sdk_partnercentralselling::config::{BehaviorVersion, Credentials, Region};
 use axum::Router;
 use axum::routing::post;
+use events::{Clock, SystemClock};
 use serde_json::{Map, Value};
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use limits::{PartnerCentralFault, Rate};
 pub use review::ReadOnlyError;
 

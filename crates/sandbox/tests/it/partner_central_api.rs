@@ -2,6 +2,8 @@
 //! full replacement, optimistic concurrency, quotas, fault injection and the wire protocol.
 
 use crate::common::partner_central::{SIGNED, Spec, create_valid, last_modified, raw, unthrottled};
+use std::time::Duration;
+
 use aws_sdk_partnercentralselling::operation::create_opportunity::CreateOpportunityError;
 use aws_sdk_partnercentralselling::operation::get_opportunity::GetOpportunityError;
 use aws_sdk_partnercentralselling::operation::update_opportunity::UpdateOpportunityError;
@@ -268,7 +270,7 @@ async fn writes_are_throttled_at_the_configured_rate() {
         .send()
         .await
         .expect("AWS catalog has its own bucket");
-    clock.advance(chrono::Duration::milliseconds(999));
+    clock.advance(Duration::from_millis(999));
     let error = Spec::valid()
         .update(&client, &id, modified)
         .send()
@@ -279,7 +281,7 @@ async fn writes_are_throttled_at_the_configured_rate() {
         matches!(error, UpdateOpportunityError::ThrottlingException(_)),
         "{error:?}"
     );
-    clock.advance(chrono::Duration::milliseconds(1));
+    clock.advance(Duration::from_millis(1));
     Spec::valid()
         .update(&client, &id, modified)
         .send()

@@ -15,7 +15,8 @@ use aws_sdk_partnercentralselling::types::{
     OpportunityType, PaymentFrequency, PrimaryNeedFromAws, Project, SalesActivity, Stage,
 };
 use chrono::{NaiveDate, TimeZone, Utc};
-use sandbox::partner_central::{ManualClock, PartnerCentralConfig, PartnerCentralFake};
+use events::ManualClock;
+use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake};
 
 /// Tests run "on" this date so past/future checks never depend on the real calendar.
 pub fn today() -> NaiveDate {
