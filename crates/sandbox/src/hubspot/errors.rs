@@ -1,5 +1,6 @@
-//! HubSpot's error responses. Body: `{status, message, correlationId, category, errors[]}`
-//! (clients must treat every field as optional, REFERENCE.md §2).
+//! HubSpot's error responses. Body: `{status, message, correlationId, category, errors[]}`, and
+//! clients must treat every field as optional
+//! (<https://developers.hubspot.com/docs/api-reference/error-handling>).
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
