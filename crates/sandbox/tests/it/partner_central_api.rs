@@ -385,23 +385,49 @@ async fn unknown_opportunities_are_not_found() {
 }
 
 #[tokio::test]
-async fn seeded_opportunities_bypass_validation_and_quotas() {
-    let fake = PartnerCentralFake::start().await.unwrap();
-    let id = fake
-        .seed_opportunity(
-            serde_json::json!({ "Catalog": "Sandbox", "Project": { "Title": "Legacy import" } }),
-        )
-        .unwrap();
-    let got = fake
-        .client()
-        .get_opportunity()
+async fn list_filters_by_company_name_and_pages() {
+    let fake = unthrottled().await;
+    let client = fake.client();
+    for (token, company) in [("a", "Acme"), ("b", "Bluefin"), ("c", "Acme")] {
+        let mut spec = Spec::valid();
+        spec.company = company.into();
+        spec.partner_id = Some(format!("deal-{token}"));
+        spec.create(&client, token).send().await.unwrap();
+    }
+    let page = |next: Option<String>| {
+        client
+            .list_opportunities()
+            .catalog("Sandbox")
+            .max_results(1)
+            .customer_company_name("Acme")
+            .set_next_token(next)
+            .send()
+    };
+    let first = page(None).await.unwrap();
+    let second = page(first.next_token().map(str::to_owned)).await.unwrap();
+    assert_eq!(second.next_token(), None, "two Acme opportunities");
+    let mut seen: Vec<&str> = first
+        .opportunity_summaries()
+        .iter()
+        .chain(second.opportunity_summaries())
+        .filter_map(|s| s.partner_opportunity_identifier())
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, ["deal-a", "deal-c"]);
+
+    // A filter the sandbox does not serve fails loudly instead of answering unfiltered.
+    let error = client
+        .list_opportunities()
         .catalog("Sandbox")
-        .identifier(&id)
+        .life_cycle_stage(Stage::Qualified)
         .send()
         .await
-        .unwrap();
-    assert_eq!(got.project().unwrap().title(), Some("Legacy import"));
-    assert_eq!(fake.create_count(), 0);
+        .unwrap_err();
+    let message = format!("{:?}", error.into_service_error());
+    assert!(
+        message.contains("UnknownOperationException") && message.contains("LifeCycleStage"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

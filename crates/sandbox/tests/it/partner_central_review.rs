@@ -1,18 +1,19 @@
-//! Review-status rules and the submission flow, through the real SDK client: read-only while
-//! under review, fields frozen after approval, Action Required, solutions and submission.
+//! Review-status rules and associations, through the real SDK client: read-only while under
+//! review, fields frozen after approval, Action Required, and solutions.
+
+use aws_sdk_partnercentralselling::operation::associate_opportunity::AssociateOpportunityError;
+use aws_sdk_partnercentralselling::types::ReviewStatus;
 
 use crate::common::partner_central::{
-    Spec, create_valid, fields, last_modified, unthrottled, update_validation,
+    Spec, create_valid, fields, last_modified, review_status, unthrottled, update_validation,
 };
-use aws_sdk_partnercentralselling::operation::update_opportunity::UpdateOpportunityError;
-use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake, ReadOnlyError};
 
 #[tokio::test]
-async fn submitted_and_in_review_opportunities_are_read_only() {
+async fn opportunities_under_review_or_rejected_are_read_only() {
     let fake = unthrottled().await;
     let client = fake.client();
     let (id, _) = create_valid(&client, "ro").await;
-    for status in ["Submitted", "In review"] {
+    for status in ["Submitted", "In review", "Rejected"] {
         fake.set_review_status(&id, status).unwrap();
         let fresh = last_modified(&client, &id).await;
         let v = update_validation(
@@ -32,31 +33,6 @@ async fn submitted_and_in_review_opportunities_are_read_only() {
         );
     }
     assert_eq!(fake.write_count("UpdateOpportunity"), 0);
-}
-
-#[tokio::test]
-async fn read_only_can_be_reported_as_conflict() {
-    let config = PartnerCentralConfig {
-        read_only_error: ReadOnlyError::Conflict,
-        ..PartnerCentralConfig::default()
-            .unthrottled()
-            .with_clock(crate::common::partner_central::clock())
-    };
-    let fake = PartnerCentralFake::start_with(config).await.unwrap();
-    let client = fake.client();
-    let (id, _) = create_valid(&client, "ro-conflict").await;
-    fake.submit(&id).unwrap();
-    let fresh = last_modified(&client, &id).await;
-    let error = Spec::valid()
-        .update(&client, &id, fresh)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
-    assert!(
-        matches!(error, UpdateOpportunityError::ConflictException(_)),
-        "{error:?}"
-    );
 }
 
 #[tokio::test]
@@ -87,7 +63,7 @@ async fn title_is_frozen_once_approved() {
         .send()
         .await
         .expect("stage change");
-    assert_eq!(fake.review_status(&id).as_deref(), Some("Approved"));
+    assert_eq!(review_status(&client, &id).await, ReviewStatus::Approved);
 }
 
 #[tokio::test]
@@ -118,29 +94,15 @@ async fn action_required_opens_listed_fields_and_resubmits() {
         .send()
         .await
         .expect("listed fields");
-    assert_eq!(fake.review_status(&id).as_deref(), Some("Submitted"));
+    assert_eq!(review_status(&client, &id).await, ReviewStatus::Submitted);
 }
 
 #[tokio::test]
-async fn solutions_are_associated_and_required_for_submission() {
+async fn solutions_are_associated_once_each() {
     let fake = unthrottled().await;
     let client = fake.client();
     let (id, modified) = create_valid(&client, "assoc").await;
-    let submit = || {
-        client
-            .submit_opportunity()
-            .catalog("Sandbox")
-            .identifier(&id)
-            .involvement_type("Co-Sell".into())
-            .send()
-    };
-    let error = submit().await.unwrap_err().into_service_error();
-    assert!(
-        error.is_validation_exception(),
-        "no solution yet: {error:?}"
-    );
-
-    let associate = |solution: &'static str| {
+    let associate = |solution: String| {
         client
             .associate_opportunity()
             .catalog("Sandbox")
@@ -149,13 +111,15 @@ async fn solutions_are_associated_and_required_for_submission() {
             .related_entity_identifier(solution)
             .send()
     };
-    let error = associate("my-solution")
+    let error = associate("my-solution".into())
         .await
         .unwrap_err()
         .into_service_error();
     assert!(error.is_validation_exception(), "{error:?}");
-    associate("S-0000001").await.unwrap();
-    associate("S-0000001").await.expect("repeating is a no-op");
+    associate("S-0000001".into()).await.unwrap();
+    associate("S-0000001".into())
+        .await
+        .expect("repeating is a no-op");
     assert_eq!(
         fake.associations(&id),
         vec![("Solutions".to_owned(), "S-0000001".to_owned())]
@@ -178,41 +142,23 @@ async fn solutions_are_associated_and_required_for_submission() {
         "associating modifies the opportunity"
     );
 
-    submit().await.expect("submit with a solution");
-    assert_eq!(fake.review_status(&id).as_deref(), Some("Submitted"));
-    let error = submit().await.unwrap_err().into_service_error();
-    assert!(
-        error.is_validation_exception(),
-        "already submitted: {error:?}"
+    // Ten solutions per opportunity at most.
+    for n in 2..=10 {
+        associate(format!("S-{n:07}")).await.unwrap();
+    }
+    let error = associate("S-0000011".into())
+        .await
+        .unwrap_err()
+        .into_service_error();
+    let AssociateOpportunityError::ValidationException(v) = error else {
+        panic!("expected ValidationException, got {error:?}");
+    };
+    assert_eq!(
+        fields(&v),
+        vec![(
+            "RelatedEntityIdentifiers.Solutions".to_owned(),
+            "TOO_MANY_VALUES".to_owned()
+        )]
     );
-}
-
-#[tokio::test]
-async fn start_engagement_task_submits_too() {
-    let fake = unthrottled().await;
-    let client = fake.client();
-    let (id, _) = create_valid(&client, "engage").await;
-    client
-        .associate_opportunity()
-        .catalog("Sandbox")
-        .opportunity_identifier(&id)
-        .related_entity_type("Solutions".into())
-        .related_entity_identifier("S-0000042")
-        .send()
-        .await
-        .unwrap();
-    let submission = aws_sdk_partnercentralselling::types::AwsSubmission::builder()
-        .involvement_type("Co-Sell".into())
-        .build()
-        .unwrap();
-    let task = client
-        .start_engagement_from_opportunity_task()
-        .catalog("Sandbox")
-        .identifier(&id)
-        .aws_submission(submission)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(task.opportunity_id(), Some(id.as_str()));
-    assert_eq!(fake.review_status(&id).as_deref(), Some("Submitted"));
+    assert_eq!(fake.associations(&id).len(), 10);
 }

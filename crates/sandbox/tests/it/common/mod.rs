@@ -1,5 +1,5 @@
 //! Helpers shared by the test modules.
-#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod hubspot;
 pub mod partner_central;

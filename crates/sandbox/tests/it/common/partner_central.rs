@@ -12,17 +12,14 @@ use aws_sdk_partnercentralselling::types::error::ValidationException;
 use aws_sdk_partnercentralselling::types::{
     Account, Address, ClosedLostReason, Contact, CountryCode, Customer, DeliveryModel,
     ExpectedCustomerSpend, Industry, LifeCycle, NationalSecurity, OpportunityOrigin,
-    OpportunityType, PaymentFrequency, PrimaryNeedFromAws, Project, SalesActivity, Stage,
+    OpportunityType, PaymentFrequency, PrimaryNeedFromAws, Project, ReviewStatus, SalesActivity,
+    Stage,
 };
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use events::ManualClock;
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake};
 
-/// Tests run "on" this date so past/future checks never depend on the real calendar.
-pub fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2030, 6, 15).expect("valid date")
-}
-
+/// Tests run "on" 2030-06-15 so past/future checks never depend on the real calendar.
 pub fn clock() -> ManualClock {
     ManualClock::new(
         Utc.with_ymd_and_hms(2030, 6, 15, 9, 0, 0)
@@ -304,6 +301,21 @@ pub async fn create_valid(client: &Client, token: &str) -> (String, DateTime) {
         out.id().to_owned(),
         *out.last_modified_date().expect("LastModifiedDate"),
     )
+}
+
+/// LifeCycle.ReviewStatus as GetOpportunity returns it.
+pub async fn review_status(client: &Client, id: &str) -> ReviewStatus {
+    client
+        .get_opportunity()
+        .catalog("Sandbox")
+        .identifier(id)
+        .send()
+        .await
+        .expect("get")
+        .life_cycle()
+        .and_then(|l| l.review_status())
+        .cloned()
+        .expect("ReviewStatus")
 }
 
 pub async fn last_modified(client: &Client, id: &str) -> DateTime {
