@@ -7,6 +7,11 @@
 //! - Submitted / In review / Rejected: read-only.
 //! - Action Required: only a listed set of fields may change; the update re-enters review.
 //! - Approved: editable except a listed set (Title, website, industry, …).
+//!
+//! The Sandbox catalog has no AWS reviewer: the partner plays it by sending UpdateOpportunity
+//! with `LifeCycle.ReviewStatus` (and `ReviewComments`, `ReviewStatusReason`) set, as AWS's
+//! integration samples do
+//! (<https://github.com/aws-samples/partner-crm-integration-samples/blob/main/partner-central-api-sample-codes/python_preview/sampleUI/simulate_action_required_api.py>).
 
 use std::collections::BTreeMap;
 
@@ -14,6 +19,35 @@ use aws_sdk_partnercentralselling::types::ReviewStatus;
 use serde_json::{Map, Value};
 
 use super::protocol::{AwsError, Code, FieldError, Reason};
+
+/// AWS's review decision, as a Sandbox UpdateOpportunity simulates it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Decision {
+    pub status: ReviewStatus,
+    pub comments: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The simulated decision an update carries: only in the Sandbox catalog, and only when the
+/// sent `LifeCycle.ReviewStatus` differs from the current one (sending back what GetOpportunity
+/// returned is an ordinary partner update). Everywhere else these AWS-owned members are ignored.
+pub(crate) fn sandbox_decision(
+    catalog: &str,
+    body: &Map<String, Value>,
+    current: &ReviewStatus,
+) -> Option<Decision> {
+    if catalog != "Sandbox" {
+        return None;
+    }
+    let lifecycle = body.get("LifeCycle")?;
+    let text = |key: &str| lifecycle.get(key)?.as_str().map(str::to_owned);
+    let status = ReviewStatus::from(text("ReviewStatus")?.as_str());
+    (status != *current).then(|| Decision {
+        status,
+        comments: text("ReviewComments"),
+        reason: text("ReviewStatusReason"),
+    })
+}
 
 /// Statuses in which AWS is reviewing (or has rejected) the opportunity.
 pub(crate) fn is_read_only(status: &ReviewStatus) -> bool {

@@ -162,3 +162,100 @@ async fn solutions_are_associated_once_each() {
     );
     assert_eq!(fake.associations(&id).len(), 10);
 }
+
+#[tokio::test]
+async fn the_sandbox_catalog_lets_the_partner_play_the_reviewer() {
+    let fake = unthrottled().await;
+    let client = fake.client();
+    let (id, _) = create_valid(&client, "review-sim").await;
+    fake.submit(&id).unwrap();
+    let decide = |status: &str, comments: Option<&str>| {
+        let mut spec = Spec::valid();
+        spec.review_status = Some(status.into());
+        spec.review_comments = comments.map(str::to_owned);
+        spec
+    };
+    decide("Approved", None)
+        .update(&client, &id, last_modified(&client, &id).await)
+        .send()
+        .await
+        .expect("the reviewer may act on a Submitted opportunity");
+    assert_eq!(review_status(&client, &id).await, ReviewStatus::Approved);
+
+    decide("Action Required", Some("Add the customer's website"))
+        .update(&client, &id, last_modified(&client, &id).await)
+        .send()
+        .await
+        .unwrap();
+    let got = client
+        .get_opportunity()
+        .catalog("Sandbox")
+        .identifier(&id)
+        .send()
+        .await
+        .unwrap();
+    let life = got.life_cycle().unwrap();
+    assert_eq!(life.review_status(), Some(&ReviewStatus::ActionRequired));
+    assert_eq!(life.review_comments(), Some("Add the customer's website"));
+
+    // Sending back the status GetOpportunity returned is an ordinary partner update.
+    let mut echo = decide("Action Required", None);
+    echo.stage = Some("Business Validation".into());
+    let v = update_validation(
+        echo.update(&client, &id, last_modified(&client, &id).await)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        fields(&v),
+        vec![(
+            "LifeCycle.Stage".to_owned(),
+            "ACTION_NOT_PERMITTED".to_owned()
+        )]
+    );
+
+    let v = update_validation(
+        decide("Done", None)
+            .update(&client, &id, last_modified(&client, &id).await)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        fields(&v),
+        vec![(
+            "LifeCycle.ReviewStatus".to_owned(),
+            "INVALID_ENUM_VALUE".to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn the_aws_catalog_ignores_a_partner_sent_review_status() {
+    let fake = unthrottled().await;
+    let client = fake.client();
+    let mut spec = Spec::valid();
+    spec.catalog = "AWS".into();
+    let created = spec.create(&client, "aws-review").send().await.unwrap();
+    spec.review_status = Some("Approved".into());
+    spec.update(
+        &client,
+        created.id(),
+        *created.last_modified_date().unwrap(),
+    )
+    .send()
+    .await
+    .unwrap();
+    let got = client
+        .get_opportunity()
+        .catalog("AWS")
+        .identifier(created.id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.life_cycle().unwrap().review_status(),
+        Some(&ReviewStatus::PendingSubmission)
+    );
+}

@@ -268,7 +268,9 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         )));
     }
     let status = current.review_status.clone();
-    if review::is_read_only(&status) {
+    // The review rules bind the partner, not the reviewer a Sandbox update may play.
+    let decision = review::sandbox_decision(catalog, body, &status);
+    if decision.is_none() && review::is_read_only(&status) {
         return Err(review::read_only_error(id, &status));
     }
     let mut proposed = partner_members(body);
@@ -278,7 +280,7 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
     }
     let forbidden =
         review::forbidden_changes(&status, &review::changed_paths(&current.body, &proposed));
-    if !forbidden.is_empty() {
+    if decision.is_none() && !forbidden.is_empty() {
         return Err(AwsError::validation(
             Reason::BusinessValidationFailed,
             forbidden,
@@ -293,7 +295,11 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         .ok_or_else(|| not_found(id, catalog))?;
     opportunity.body = proposed;
     opportunity.last_modified = now;
-    if status == ReviewStatus::ActionRequired {
+    if let Some(decision) = decision {
+        opportunity.review_status = decision.status;
+        opportunity.review_comments = decision.comments;
+        opportunity.review_status_reason = decision.reason;
+    } else if status == ReviewStatus::ActionRequired {
         // "After updates, the opportunity re-enters the validation phase."
         opportunity.review_status = ReviewStatus::Submitted;
     }

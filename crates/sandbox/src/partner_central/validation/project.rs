@@ -193,6 +193,17 @@ pub(super) fn lifecycle(r: &mut Report, body: &Map<String, Value>) {
         sdk::ClosedLostReason::values(),
     );
     text(r, lifecycle, "NextSteps", "LifeCycle.NextSteps", 255);
+    // AWS-owned, but the Sandbox catalog accepts them as a simulated review (see review.rs).
+    one_of(
+        r,
+        lifecycle,
+        "ReviewStatus",
+        "LifeCycle.ReviewStatus",
+        sdk::ReviewStatus::values(),
+    );
+    for key in ["ReviewComments", "ReviewStatusReason"] {
+        string(r, lifecycle, key, &format!("LifeCycle.{key}"));
+    }
     if let Some(date) = string(r, lifecycle, "TargetCloseDate", "LifeCycle.TargetCloseDate")
         && formats::iso_date(date).is_none()
     {

@@ -82,6 +82,9 @@ pub struct Spec {
     pub team: Vec<Person>,
     pub national_security: Option<String>,
     pub opportunity_type: Option<String>,
+    /// AWS-owned; the Sandbox catalog takes them as a simulated review.
+    pub review_status: Option<String>,
+    pub review_comments: Option<String>,
 }
 
 fn s(v: &str) -> String {
@@ -129,6 +132,8 @@ impl Spec {
             team: vec![],
             national_security: None,
             opportunity_type: Some(s("Net New Business")),
+            review_status: None,
+            review_comments: None,
         }
     }
 
@@ -206,6 +211,8 @@ impl Spec {
                     .map(ClosedLostReason::from),
             )
             .set_next_steps(self.next_steps.clone())
+            .set_review_status(self.review_status.as_deref().map(ReviewStatus::from))
+            .set_review_comments(self.review_comments.clone())
             .build()
     }
 
