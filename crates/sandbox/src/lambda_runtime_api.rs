@@ -127,13 +127,12 @@ impl RuntimeApi {
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(_)) => Err("runtime API stopped".into()),
-            Err(_) => Err(format!("no answer within {timeout:?}")),
+            // A function that failed to start never polls; say why instead of only "timed out".
+            Err(_) => Err(format!(
+                "no answer within {timeout:?}; errors the function reported at start: {:?}",
+                lock(&self.shared.init_errors)
+            )),
         }
-    }
-
-    /// Errors the function reported while starting (`/init/error`).
-    pub fn init_errors(&self) -> Vec<serde_json::Value> {
-        lock(&self.shared.init_errors).clone()
     }
 
     pub async fn shutdown(self) {

@@ -1,5 +1,5 @@
-//! Everything around the data: the rolling rate limiter, injected faults, latency and the
-//! request log tests assert on.
+//! Everything around the data: the rolling rate limiter, injected faults and the request log
+//! tests assert on.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -29,14 +29,8 @@ pub enum RequestKind {
     PatchObject,
     /// `POST /crm/v3/objects/{type}`
     CreateObject,
-    /// `DELETE /crm/v3/objects/{type}/{id}`
-    ArchiveObject,
     /// `POST /crm/v3/objects/{type}/batch/read`
     BatchRead,
-    /// `GET /crm/v4/objects/{from}/{id}/associations/{to}`
-    ListAssociations,
-    /// `POST /crm/v4/associations/{from}/{to}/batch/read`
-    BatchReadAssociations,
     Other,
 }
 
@@ -71,27 +65,12 @@ pub(crate) fn classify(
             ObjectType::parse(kind),
             Some((*id).to_owned()),
         ),
-        ("DELETE", ["crm", "v3", "objects", kind, id]) => (
-            RequestKind::ArchiveObject,
-            ObjectType::parse(kind),
-            Some((*id).to_owned()),
-        ),
         ("POST", ["crm", "v3", "objects", kind, "batch", "read"]) => {
             (RequestKind::BatchRead, ObjectType::parse(kind), None)
         }
         ("POST", ["crm", "v3", "objects", kind]) => {
             (RequestKind::CreateObject, ObjectType::parse(kind), None)
         }
-        ("GET", ["crm", "v4", "objects", kind, id, "associations", _]) => (
-            RequestKind::ListAssociations,
-            ObjectType::parse(kind),
-            Some((*id).to_owned()),
-        ),
-        ("POST", ["crm", "v4", "associations", kind, _, "batch", "read"]) => (
-            RequestKind::BatchReadAssociations,
-            ObjectType::parse(kind),
-            None,
-        ),
         _ => (RequestKind::Other, None, None),
     }
 }
@@ -146,7 +125,6 @@ pub(crate) struct Control {
     pub token: String,
     pub limiter: RollingLimiter,
     pub faults: VecDeque<HubSpotFault>,
-    pub latency: Option<Duration>,
     pub log: Vec<RequestRecord>,
 }
 
@@ -156,7 +134,6 @@ impl Control {
             token,
             limiter: RollingLimiter::new(max, window),
             faults: VecDeque::new(),
-            latency: None,
             log: Vec::new(),
         }
     }

@@ -1,6 +1,6 @@
-//! HubSpot's error responses. Body: `{status, message, correlationId, category, errors[]}`;
-//! HubSpot says to treat every field as optional, as they vary between APIs
-//! (<https://developers.hubspot.com/docs/api-reference/latest/error-handling>).
+//! HubSpot's error responses. Body: `{status, message, correlationId, category, errors[]}`, and
+//! clients must treat every field as optional
+//! (<https://developers.hubspot.com/docs/api-reference/error-handling>).
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -1,4 +1,5 @@
-//! An HTTP fake of the HubSpot CRM API (v3 objects, v4 associations) on axum.
+//! An HTTP fake of the HubSpot CRM v3 objects API on axum, serving what the processor's CRM
+//! adapter calls: object reads (with associations), batch reads, deal PATCHes and note creation.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -12,7 +13,10 @@
 //! Enforced like the real API: bearer auth (401), unknown/archived objects (404
 //! `OBJECT_NOT_FOUND`), property schema on writes (400 `VALIDATION_ERROR` for undefined names,
 //! non-string values, bad enumeration options and dates, read-only properties), batch size
-//! (≤ 100), and the ten-secondly rolling rate limit (429 `RATE_LIMIT`).
+//! (≤ 100), and the ten-secondly rolling rate limit (429 `RATE_LIMIT`). Sources: the object APIs
+//! guide (<https://developers.hubspot.com/docs/guides/crm/using-object-apis>), error
+//! handling (<https://developers.hubspot.com/docs/api-reference/error-handling>) and usage limits
+//! (<https://developers.hubspot.com/docs/api/usage-details>).
 
 mod associations;
 mod control;
@@ -36,9 +40,8 @@ use axum::routing::{get, post};
 use chrono::Utc;
 
 pub use control::{HubSpotFault, RequestKind, RequestRecord};
-pub use model::{ObjectType, PropertyKind, SYNC_OWNED_PROPERTIES, SYNC_STATUS_OPTIONS};
+pub use model::ObjectType;
 pub use seed::DemoIds;
-pub use store::PatchRecord;
 
 use crate::lock;
 use crate::server::RunningServer;
@@ -102,17 +105,7 @@ impl HubSpotFake {
             )
             .route(
                 "/crm/v3/objects/{object_type}/{id}",
-                get(routes::get_object)
-                    .patch(routes::patch_object)
-                    .delete(routes::archive_object),
-            )
-            .route(
-                "/crm/v4/objects/{from}/{id}/associations/{to}",
-                get(associations::list),
-            )
-            .route(
-                "/crm/v4/associations/{from}/{to}/batch/read",
-                post(associations::batch_read),
+                get(routes::get_object).patch(routes::patch_object),
             )
             .fallback(routes::fallback)
             .layer(middleware::from_fn_with_state(shared.clone(), gate))
@@ -170,7 +163,7 @@ impl HubSpotFake {
     }
 
     /// Sets one property to null (as if never set), keeping the object.
-    pub fn unset(&self, kind: ObjectType, id: &str, property: &str) {
+    pub(crate) fn unset(&self, kind: ObjectType, id: &str, property: &str) {
         let properties = BTreeMap::from([(property.to_owned(), None)]);
         lock(&self.shared.store).upsert(kind, id, properties, Utc::now());
     }
@@ -201,28 +194,12 @@ impl HubSpotFake {
         lock(&self.shared.store).archive(kind, id)
     }
 
-    /// Adds a property definition (e.g. a custom property the code under test writes).
-    pub fn define_property(&self, kind: ObjectType, name: &str, property: PropertyKind) {
-        lock(&self.shared.store).define_property(kind, name, property);
-    }
-
     /// Loads the demo portal (see [`DemoIds`]).
     pub fn seed_demo(&self) -> DemoIds {
         seed::seed_demo(self)
     }
 
     // ----- inspection ------------------------------------------------------------------------
-
-    /// Current properties of a live object (`None` values = null).
-    pub fn properties(
-        &self,
-        kind: ObjectType,
-        id: &str,
-    ) -> Option<BTreeMap<String, Option<String>>> {
-        lock(&self.shared.store)
-            .live(kind, id)
-            .map(|object| object.properties.clone())
-    }
 
     /// One property's current value; `None` if unset or the object is unknown.
     pub fn property(&self, kind: ObjectType, id: &str, name: &str) -> Option<String> {
@@ -238,11 +215,6 @@ impl HubSpotFake {
             .into_iter()
             .map(|(other, _)| other)
             .collect()
-    }
-
-    /// Every successful PATCH, oldest first.
-    pub fn patch_history(&self) -> Vec<PatchRecord> {
-        lock(&self.shared.store).patches()
     }
 
     /// Every request received, oldest first, whatever its outcome.
@@ -263,7 +235,7 @@ impl HubSpotFake {
         self.count_for(RequestKind::GetObject, kind, id)
     }
 
-    /// PATCH requests for this object (including rejected ones; see `patch_history` for applied).
+    /// PATCH requests for this object, rejected ones included.
     pub fn patches_of(&self, kind: ObjectType, id: &str) -> usize {
         self.count_for(RequestKind::PatchObject, kind, id)
     }
@@ -291,27 +263,10 @@ impl HubSpotFake {
         let mut control = lock(&self.shared.control);
         control.faults.extend(std::iter::repeat_n(fault, n));
     }
-
-    /// Delay added before every request is handled (`None` to remove).
-    pub fn set_latency(&self, latency: Option<Duration>) {
-        lock(&self.shared.control).latency = latency;
-    }
-
-    pub fn clear_faults(&self) {
-        let mut control = lock(&self.shared.control);
-        control.faults.clear();
-        control.latency = None;
-    }
-
-    /// Changes the rolling limit at run time (e.g. a tiny limit to exercise 429 handling).
-    pub fn set_rate_limit(&self, max: u32, window: Duration) {
-        let mut control = lock(&self.shared.control);
-        control.limiter = control::RollingLimiter::new(max, window);
-    }
 }
 
-/// Runs before every handler: latency, injected faults, auth, the rate limiter, then the
-/// request log and rate-limit headers.
+/// Runs before every handler: injected faults, auth, the rate limiter, then the request log and
+/// rate-limit headers.
 async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
@@ -322,11 +277,6 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-
-    let latency = lock(&shared.control).latency;
-    if let Some(latency) = latency {
-        tokio::time::sleep(latency).await;
-    }
 
     // Decide under one lock, then run the handler without holding it.
     let early: Option<Response> = {

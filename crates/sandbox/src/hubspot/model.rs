@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use events::SYNC_OWNED_PROPERTIES;
+
 /// The CRM object types the sync touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectType {
@@ -113,7 +115,7 @@ impl fmt::Display for ObjectType {
 
 /// How HubSpot validates a written value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PropertyKind {
+pub(crate) enum PropertyKind {
     String,
     /// Decimal number written as a string (`"1200.50"`).
     Number,
@@ -125,18 +127,9 @@ pub enum PropertyKind {
     ReadOnly,
 }
 
-/// The deal properties this sync owns (README, "Properties the sync writes").
-pub const SYNC_OWNED_PROPERTIES: [&str; 6] = [
-    "aws_opportunity_id",
-    "aws_opportunity_title",
-    "aws_sync_status",
-    "aws_sync_error",
-    "aws_review_status",
-    "aws_last_synced_at",
-];
-
-/// The allowed values of the enumerated `aws_sync_status` property.
-pub const SYNC_STATUS_OPTIONS: [&str; 3] = ["synced", "error", "blocked"];
+/// The options of the enumerated `aws_sync_status` property, as the README's HubSpot
+/// properties table tells the portal admin to create them.
+const SYNC_STATUS_OPTIONS: [&str; 3] = ["synced", "error", "blocked"];
 
 /// The property schema a fresh portal has (standard properties plus the sync-owned ones).
 pub(crate) fn standard_schema(kind: ObjectType) -> BTreeMap<String, PropertyKind> {
@@ -216,15 +209,14 @@ pub(crate) fn standard_schema(kind: ObjectType) -> BTreeMap<String, PropertyKind
     schema
 }
 
-/// One association type between two object types, as the v3 (`type` string) and v4
-/// (`typeId` + label) APIs name it.
+/// One association type between two object types: the `type` name v3 reads list and the
+/// `associationTypeId` v3 creates take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AssociationDef {
     pub from: ObjectType,
     pub to: ObjectType,
     pub type_id: u32,
     pub v3_name: &'static str,
-    pub label: Option<&'static str>,
     pub primary: bool,
 }
 
@@ -240,14 +232,14 @@ const fn def(
         to,
         type_id,
         v3_name,
-        label: if primary { Some("Primary") } else { None },
         primary,
     }
 }
 
-/// HubSpot-defined association type ids. Company links have both an unlabeled type and a
-/// "Primary" type; a primary link carries both, which is why v3 lists it twice
-/// (`deal_to_company` and `deal_to_company_unlabeled`).
+/// HubSpot-defined association type ids
+/// (<https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide>). Company
+/// links have both an unlabeled type and a "Primary" type; a primary link carries both, which is
+/// why v3 lists it twice (`deal_to_company` and `deal_to_company_unlabeled`).
 pub(crate) const ASSOCIATION_DEFS: &[AssociationDef] = {
     use ObjectType::{Company, Contact, Deal, Note};
     &[

@@ -17,8 +17,9 @@ use super::store::{CrmObject, Store, iso};
 use super::{Shared, associations};
 use crate::lock;
 
-/// HubSpot's documented batch size for v3 batch endpoints.
-pub(crate) const BATCH_READ_LIMIT: usize = 100;
+/// The v3 object batch endpoints take at most 100 inputs per request (batch section of
+/// <https://developers.hubspot.com/docs/guides/crm/using-object-apis>).
+const BATCH_READ_LIMIT: usize = 100;
 
 type Params = Query<Vec<(String, String)>>;
 
@@ -143,12 +144,8 @@ pub(crate) async fn get_object(
         .filter_map(|s| ObjectType::parse(s))
         .collect();
     assoc_kinds.dedup();
-    let want_archived = params.iter().any(|(k, v)| k == "archived" && v == "true");
     let store = lock(&shared.store);
-    let object = store
-        .any(kind, &id)
-        .filter(|object| object.archived == want_archived);
-    match object {
+    match store.live(kind, &id) {
         Some(object) => Json(render(
             &store,
             kind,
@@ -247,23 +244,9 @@ pub(crate) async fn create_object(
         .into_response()
 }
 
-pub(crate) async fn archive_object(
-    State(shared): State<Arc<Shared>>,
-    Path((object_type, id)): Path<(String, String)>,
-) -> Response {
-    let kind = match kind_or_400(&object_type) {
-        Ok(kind) => kind,
-        Err(response) => return *response,
-    };
-    if lock(&shared.store).archive(kind, &id) {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        errors::not_found(&id)
-    }
-}
-
 /// `inputs: [{"id": ".."}]` → ids, or a 400 naming what is wrong.
-pub(crate) fn input_ids(body: &Map<String, Value>, limit: usize) -> Result<Vec<String>, Rejected> {
+fn input_ids(body: &Map<String, Value>) -> Result<Vec<String>, Rejected> {
+    let limit = BATCH_READ_LIMIT;
     let Some(Value::Array(inputs)) = body.get("inputs") else {
         return Err(Box::new(errors::bad_request(
             "Invalid input JSON: `inputs` must be an array",
@@ -306,7 +289,7 @@ pub(crate) async fn batch_read(
         Ok(body) => body,
         Err(response) => return *response,
     };
-    let ids = match input_ids(&body, BATCH_READ_LIMIT) {
+    let ids = match input_ids(&body) {
         Ok(ids) => ids,
         Err(response) => return *response,
     };

@@ -1,4 +1,4 @@
-//! The fake portal's data: objects, property schemas, associations and the PATCH history.
+//! The fake portal's data: objects, property schemas and associations.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -26,16 +26,6 @@ pub(crate) struct Link {
     pub primary: bool,
 }
 
-/// One successful PATCH, as recorded for tests ("exactly one write-back with these values").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchRecord {
-    pub object_type: ObjectType,
-    pub object_id: String,
-    /// Exactly the properties the request carried (`None` = JSON null).
-    pub properties: BTreeMap<String, Option<String>>,
-    pub at: DateTime<Utc>,
-}
-
 /// A property value rejected by HubSpot's validation, in its `errors[]`/message vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PropertyError {
@@ -48,7 +38,6 @@ pub(crate) struct Store {
     objects: HashMap<(ObjectType, String), CrmObject>,
     schemas: HashMap<ObjectType, BTreeMap<String, PropertyKind>>,
     links: Vec<Link>,
-    patches: Vec<PatchRecord>,
     next_id: u64,
 }
 
@@ -66,7 +55,6 @@ impl Store {
                 .map(|kind| (kind, model::standard_schema(kind)))
                 .collect(),
             links: Vec::new(),
-            patches: Vec::new(),
             // Real ids are large numbers; starting high keeps seeded small ids (e.g. "7") free.
             next_id: 10_001,
         }
@@ -90,10 +78,6 @@ impl Store {
         self.objects
             .get(&(kind, id.to_owned()))
             .filter(|object| !object.archived)
-    }
-
-    pub(crate) fn any(&self, kind: ObjectType, id: &str) -> Option<&CrmObject> {
-        self.objects.get(&(kind, id.to_owned()))
     }
 
     pub(crate) fn allocate_id(&mut self) -> String {
@@ -197,7 +181,7 @@ impl Store {
         }
     }
 
-    /// Applies an already-checked PATCH and records it.
+    /// Applies an already-checked PATCH.
     pub(crate) fn patch(
         &mut self,
         kind: ObjectType,
@@ -209,16 +193,9 @@ impl Store {
             .objects
             .get_mut(&(kind, id.to_owned()))
             .filter(|o| !o.archived)?;
-        object.properties.extend(properties.clone());
+        object.properties.extend(properties);
         Self::stamp(kind, object, now);
-        let snapshot = object.clone();
-        self.patches.push(PatchRecord {
-            object_type: kind,
-            object_id: id.to_owned(),
-            properties,
-            at: now,
-        });
-        Some(snapshot)
+        Some(object.clone())
     }
 
     pub(crate) fn create(
@@ -294,10 +271,6 @@ impl Store {
                     .then(|| (other.1.clone(), link.primary))
             })
             .collect()
-    }
-
-    pub(crate) fn patches(&self) -> Vec<PatchRecord> {
-        self.patches.clone()
     }
 }
 

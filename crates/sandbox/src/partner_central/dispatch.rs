@@ -17,12 +17,7 @@ use crate::lock;
 fn class_of(operation: &str) -> Option<Class> {
     match operation {
         "GetOpportunity" | "ListOpportunities" => Some(Class::Read),
-        "CreateOpportunity"
-        | "UpdateOpportunity"
-        | "AssociateOpportunity"
-        | "DisassociateOpportunity"
-        | "SubmitOpportunity"
-        | "StartEngagementFromOpportunityTask" => Some(Class::Write),
+        "CreateOpportunity" | "UpdateOpportunity" | "AssociateOpportunity" => Some(Class::Write),
         _ => None,
     }
 }
@@ -39,9 +34,6 @@ fn fault_error(fault: PartnerCentralFault) -> AwsError {
         PartnerCentralFault::Conflict => AwsError::Conflict(
             "The opportunity was modified by another request (injected by the sandbox)".to_owned(),
         ),
-        PartnerCentralFault::ResourceNotFound => {
-            AwsError::NotFound("Resource not found (injected by the sandbox)".to_owned())
-        }
     }
 }
 
@@ -114,10 +106,6 @@ pub(super) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let latency = lock(&shared.control).latency;
-    if let Some(latency) = latency {
-        tokio::time::sleep(latency).await;
-    }
     let served = serve(&shared, &headers, &body);
     let mut control = lock(&shared.control);
     let (response, opportunity_id, error) = match &served.result {

@@ -1,6 +1,7 @@
-//! String formats and value lists from the Partner Central API reference that the SDK's enums
-//! do not carry. Patterns are full-match (Smithy semantics) and case-sensitive, as written in
-//! the API reference.
+//! String formats and value lists from the Partner Central API reference
+//! (<https://docs.aws.amazon.com/partner-central/latest/APIReference/Welcome.html>) that the SDK's
+//! enums do not carry. Patterns are full-match (Smithy semantics) and case-sensitive, as written
+//! in the API reference.
 
 use chrono::NaiveDate;
 
@@ -110,54 +111,16 @@ pub(crate) fn is_digits(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// "Accepted values are USD and EUR" (ExpectedCustomerSpend.CurrencyCode), although the SDK
-/// enum lists every ISO currency.
+/// `ExpectedCustomerSpend.CurrencyCode`: "Accepted values are USD (US Dollars) and EUR (Euros)"
+/// (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_ExpectedCustomerSpend.html>),
+/// although the SDK's `CurrencyCode` enum lists every ISO currency.
 pub(crate) const SPEND_CURRENCIES: [&str; 2] = ["USD", "EUR"];
 
-/// Project.CustomerUseCase valid values (API reference).
-pub(crate) const CUSTOMER_USE_CASES: &[&str] = &[
-    "AI Machine Learning and Analytics",
-    "Archiving",
-    "Big Data: Data Warehouse/Data Integration/ETL/Data Lake/BI",
-    "Blockchain",
-    "Business Applications: Mainframe Modernization",
-    "Business Applications & Contact Center",
-    "Business Applications & SAP Production",
-    "Centralized Operations Management",
-    "Cloud Management Tools",
-    "Cloud Management Tools & DevOps with Continuous Integration & Continuous Delivery (CICD)",
-    "Configuration, Compliance & Auditing",
-    "Connected Services",
-    "Containers & Serverless",
-    "Content Delivery & Edge Services",
-    "Database",
-    "Edge Computing/End User Computing",
-    "Energy",
-    "Enterprise Governance & Controls",
-    "Enterprise Resource Planning",
-    "Financial Services",
-    "Healthcare and Life Sciences",
-    "High Performance Computing",
-    "Hybrid Application Platform",
-    "Industrial Software",
-    "IOT",
-    "Manufacturing, Supply Chain and Operations",
-    "Media & High performance computing (HPC)",
-    "Migration/Database Migration",
-    "Monitoring, logging and performance",
-    "Monitoring & Observability",
-    "Networking",
-    "Outpost",
-    "SAP",
-    "Security & Compliance",
-    "Storage & Backup",
-    "Training",
-    "VMC",
-    "VMWare",
-    "Web development & DevOps",
-];
+/// `Catalog` is a string in the SDK; the API reference names its two values.
+pub(crate) const CATALOGS: [&str; 2] = ["AWS", "Sandbox"];
 
-/// Address.StateOrRegion valid values when CountryCode is US: full names, not abbreviations.
+/// Address.StateOrRegion valid values when CountryCode is US: full names, not abbreviations
+/// (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_Address.html>).
 pub(crate) const US_STATES: &[&str] = &[
     "Alabama",
     "Alaska",
@@ -223,8 +186,8 @@ pub(crate) const US_STATES: &[&str] = &[
     "FPO, AP",
 ];
 
-/// Countries without a postal-code system, where PostalCode is not demanded ("PostalCode (most
-/// countries)"). Not published by AWS; this is the usual UPU list.
+/// Countries without a postal-code system, where PostalCode is not demanded for submission. AWS
+/// publishes no such list; this is the common list of countries that have no postal codes.
 pub(crate) const NO_POSTAL_CODE_COUNTRIES: &[&str] = &[
     "AE", "AG", "AN", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI",
     "CK", "CM", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GN", "GQ", "GY", "HK", "JM", "KI",

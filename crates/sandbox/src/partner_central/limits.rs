@@ -4,7 +4,21 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-/// Partner Central quotas are per operation class: "reads 10/s, writes 1/s" per account.
+/// Write actions (Create, Update, Associate, …): 1 per second per partner account
+/// (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html>). The
+/// 24-hour quotas (10 000 writes, 100 000 reads) are not modelled: no test comes near them.
+pub(crate) const WRITE_QUOTA: Rate = Rate {
+    per_second: 1.0,
+    burst: 1,
+};
+
+/// Read actions (Get, List): 10 per second per partner account (same page).
+pub(crate) const READ_QUOTA: Rate = Rate {
+    per_second: 10.0,
+    burst: 10,
+};
+
+/// Partner Central quotas are per operation class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Class {
     Read,
@@ -85,8 +99,6 @@ pub enum PartnerCentralFault {
     AccessDenied,
     /// 409 ConflictException, as if someone else modified the opportunity in between.
     Conflict,
-    /// 404 ResourceNotFoundException.
-    ResourceNotFound,
 }
 
 #[derive(Debug, Clone)]

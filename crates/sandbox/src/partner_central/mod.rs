@@ -1,5 +1,8 @@
 //! A fake AWS Partner Central Selling API speaking the SDK's real protocol (awsJson1_0), so the
-//! real `aws_sdk_partnercentralselling::Client` runs against it unchanged.
+//! real `aws_sdk_partnercentralselling::Client` runs against it unchanged. It serves the
+//! operations the processor calls — CreateOpportunity, GetOpportunity, UpdateOpportunity,
+//! AssociateOpportunity, ListOpportunities — and answers any other with
+//! UnknownOperationException.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -9,15 +12,15 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Where the rules live: `validation/` (field shapes, then business rules),
-//! `review.rs` (what each LifeCycle.ReviewStatus allows), `ops/` (ClientToken idempotency,
-//! LastModifiedDate optimistic concurrency, full-replacement updates, associations,
-//! submission), `limits.rs` (quotas: writes 1/s and reads 10/s per catalog by default) and
+//! Where the rules live: `validation/` (field shapes, then business rules), `review.rs` (what
+//! each LifeCycle.ReviewStatus allows), `ops/` (ClientToken idempotency, LastModifiedDate
+//! optimistic concurrency, full-replacement updates, associations), `limits.rs` (quotas) and
 //! `protocol.rs` (the awsJson1_0 envelope and error bodies). The rules come from the API
-//! reference (<https://docs.aws.amazon.com/partner-central/latest/APIReference/Welcome.html>);
-//! the quotas from <https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html>.
+//! reference (<https://docs.aws.amazon.com/partner-central/latest/APIReference/Welcome.html>)
+//! and the developer guide's pages on opportunity updates
+//! (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/working-with-opportunity-updates.html>)
+//! and quotas (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html>).
 
-mod clock;
 mod dispatch;
 mod formats;
 mod limits;
@@ -30,56 +33,42 @@ mod validation;
 use std::collections::BTreeMap;
 use std::io;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use aws_sdk_partnercentralselling::config::retry::RetryConfig;
 use aws_sdk_partnercentralselling::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_partnercentralselling::types::ReviewStatus;
 use axum::Router;
 use axum::routing::post;
-use serde_json::{Map, Value};
+use events::{Clock, SystemClock};
+use serde_json::Value;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use limits::{PartnerCentralFault, Rate};
-pub use review::ReadOnlyError;
 
 use crate::lock;
 use crate::server::RunningServer;
 use limits::{PendingFault, Quotas};
-use store::{Opportunity, Store, timestamp};
+use store::{Opportunity, Store};
 
-/// Start-up settings. `Default`: the real quotas, the real UTC clock, strict submission rules.
+/// The partner account in opportunity ARNs.
+const ACCOUNT_ID: &str = "111122223333";
+
+/// Start-up settings. `Default`: the real quotas and the real UTC clock.
 #[derive(Clone)]
 pub struct PartnerCentralConfig {
-    /// Write quota per catalog (`None` = unlimited). Real: 1/s.
+    /// Write quota per catalog (`None` = unlimited).
     pub writes: Option<Rate>,
-    /// Read quota per catalog (`None` = unlimited). Real: 10/s.
+    /// Read quota per catalog (`None` = unlimited).
     pub reads: Option<Rate>,
     /// "Today" for TargetCloseDate checks and the clock of the token buckets and timestamps.
     pub clock: Arc<dyn Clock>,
-    /// Account id used in opportunity ARNs.
-    pub account_id: String,
-    /// Demand the fields needed for submission (WebsiteUrl, Industry, …) on every create and
-    /// update, so incomplete mappings fail early. `false` demands them only on submission.
-    pub require_submission_fields: bool,
-    /// Which exception an update of a Submitted / In review opportunity gets.
-    pub read_only_error: ReadOnlyError,
 }
 
 impl Default for PartnerCentralConfig {
     fn default() -> Self {
         Self {
-            writes: Some(Rate {
-                per_second: 1.0,
-                burst: 1,
-            }),
-            reads: Some(Rate {
-                per_second: 10.0,
-                burst: 10,
-            }),
+            writes: Some(limits::WRITE_QUOTA),
+            reads: Some(limits::READ_QUOTA),
             clock: Arc::new(SystemClock),
-            account_id: "111122223333".to_owned(),
-            require_submission_fields: true,
-            read_only_error: ReadOnlyError::default(),
         }
     }
 }
@@ -116,21 +105,12 @@ pub enum SandboxError {
     UnknownOpportunity(String),
     #[error("{0:?} is not a LifeCycle.ReviewStatus value")]
     InvalidReviewStatus(String),
-    #[error("seed body must be a JSON object with a valid Catalog (AWS or Sandbox)")]
-    InvalidSeed,
-}
-
-struct Settings {
-    account_id: String,
-    require_submission_fields: bool,
-    read_only_error: ReadOnlyError,
 }
 
 #[derive(Default)]
 struct Control {
     quotas: Quotas,
     faults: Vec<PendingFault>,
-    latency: Option<Duration>,
     calls: Vec<CallRecord>,
     writes: BTreeMap<String, usize>,
     created: usize,
@@ -139,7 +119,6 @@ struct Control {
 pub(crate) struct Shared {
     store: Mutex<Store>,
     control: Mutex<Control>,
-    settings: Mutex<Settings>,
     clock: Arc<dyn Clock>,
 }
 
@@ -161,7 +140,7 @@ pub fn sdk_client_without_retries(base_url: &str) -> aws_sdk_partnercentralselli
     aws_sdk_partnercentralselling::Client::from_conf(sdk_config(base_url, RetryConfig::disabled()))
 }
 
-pub fn sdk_config(base_url: &str, retry: RetryConfig) -> aws_sdk_partnercentralselling::Config {
+fn sdk_config(base_url: &str, retry: RetryConfig) -> aws_sdk_partnercentralselling::Config {
     aws_sdk_partnercentralselling::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(protocol::REGION))
@@ -188,11 +167,6 @@ impl PartnerCentralFake {
             control: Mutex::new(Control {
                 quotas: Quotas::new(config.reads, config.writes),
                 ..Control::default()
-            }),
-            settings: Mutex::new(Settings {
-                account_id: config.account_id,
-                require_submission_fields: config.require_submission_fields,
-                read_only_error: config.read_only_error,
             }),
             clock: config.clock,
         });
@@ -235,13 +209,6 @@ impl PartnerCentralFake {
             .map(Opportunity::to_get_output)
     }
 
-    pub fn review_status(&self, id: &str) -> Option<String> {
-        lock(&self.shared.store)
-            .opportunities
-            .get(id)
-            .map(|o| o.review_status.clone())
-    }
-
     /// `(RelatedEntityType, identifier)` pairs, e.g. `("Solutions", "S-0000001")`.
     pub fn associations(&self, id: &str) -> Vec<(String, String)> {
         lock(&self.shared.store)
@@ -254,6 +221,14 @@ impl PartnerCentralFake {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// `Partner Referral` or (Sandbox only) `AWS Referral`; GetOpportunity does not return it.
+    pub fn origin(&self, id: &str) -> Option<String> {
+        lock(&self.shared.store)
+            .opportunities
+            .get(id)
+            .map(|o| o.origin.clone())
     }
 
     /// Opportunities actually created through the API (idempotent replays do not count).
@@ -288,13 +263,12 @@ impl PartnerCentralFake {
 
     /// Puts an opportunity under review as if the partner had submitted it (no validation).
     pub fn submit(&self, id: &str) -> Result<(), SandboxError> {
-        self.set_review_status(id, "Submitted")
+        self.set_review_status(id, ReviewStatus::Submitted.as_str())
     }
 
     /// Moves the review as AWS would: `In review`, `Approved`, `Action Required`, `Rejected`,
     /// … Bumps LastModifiedDate like any AWS-side change.
     pub fn set_review_status(&self, id: &str, status: &str) -> Result<(), SandboxError> {
-        use aws_sdk_partnercentralselling::types::ReviewStatus;
         if !ReviewStatus::values().contains(&status) {
             return Err(SandboxError::InvalidReviewStatus(status.to_owned()));
         }
@@ -307,79 +281,12 @@ impl PartnerCentralFake {
             .opportunities
             .get_mut(id)
             .ok_or_else(|| SandboxError::UnknownOpportunity(id.to_owned()))?;
-        opportunity.review_status = status.to_owned();
+        opportunity.review_status = ReviewStatus::from(status);
         opportunity.last_modified = now;
         Ok(())
     }
 
-    /// Stores an opportunity without validation or quotas (e.g. legacy data a stricter rule
-    /// would now reject). `body` is a CreateOpportunity payload; returns the new id.
-    pub fn seed_opportunity(&self, body: Value) -> Result<String, SandboxError> {
-        let Value::Object(body) = body else {
-            return Err(SandboxError::InvalidSeed);
-        };
-        let catalog = match body.get("Catalog").and_then(Value::as_str) {
-            Some(c @ ("AWS" | "Sandbox")) => c.to_owned(),
-            _ => return Err(SandboxError::InvalidSeed),
-        };
-        let account = lock(&self.shared.settings).account_id.clone();
-        let mut store = lock(&self.shared.store);
-        let id = store.allocate_id();
-        let now = store.stamp(self.shared.clock.now());
-        let mut stored = Map::new();
-        for key in store::REPLACEABLE.iter().chain(["OpportunityTeam"].iter()) {
-            if let Some(value) = body.get(*key).filter(|v| !v.is_null()) {
-                let value = if *key == "LifeCycle" {
-                    Opportunity::partner_lifecycle(value)
-                } else {
-                    value.clone()
-                };
-                stored.insert((*key).to_owned(), value);
-            }
-        }
-        store.opportunities.insert(
-            id.clone(),
-            Opportunity {
-                arn: format!(
-                    "arn:aws:partnercentral:{}:{account}:catalog/{catalog}/opportunity/{id}",
-                    protocol::REGION
-                ),
-                id: id.clone(),
-                origin: body
-                    .get("Origin")
-                    .and_then(Value::as_str)
-                    .unwrap_or("Partner Referral")
-                    .to_owned(),
-                catalog,
-                created: now,
-                last_modified: now,
-                body: stored,
-                review_status: store::PENDING_SUBMISSION.to_owned(),
-                review_comments: None,
-                review_status_reason: None,
-                related: BTreeMap::new(),
-            },
-        );
-        Ok(id)
-    }
-
-    /// `Partner Referral` or (Sandbox only) `AWS Referral`; GetOpportunity does not return it.
-    pub fn origin(&self, id: &str) -> Option<String> {
-        lock(&self.shared.store)
-            .opportunities
-            .get(id)
-            .map(|o| o.origin.clone())
-    }
-
-    /// The current LastModifiedDate as the API renders it.
-    pub fn last_modified(&self, id: &str) -> Option<String> {
-        lock(&self.shared.store)
-            .opportunities
-            .get(id)
-            .map(|o| timestamp(o.last_modified))
-    }
-
-    // ----- faults and quotas -----------------------------------------------------------------
+    // ----- faults ----------------------------------------------------------------------------
 
     /// The next `n` calls (any operation) answer `fault`.
     pub fn fail_next(&self, n: usize, fault: PartnerCentralFault) {
@@ -404,19 +311,7 @@ impl PartnerCentralFake {
             .extend(std::iter::repeat_n(pending, n));
     }
 
-    /// Delay before every call is handled (`None` to remove).
-    pub fn set_latency(&self, latency: Option<Duration>) {
-        lock(&self.shared.control).latency = latency;
-    }
-
     pub fn clear_faults(&self) {
-        let mut control = lock(&self.shared.control);
-        control.faults.clear();
-        control.latency = None;
-    }
-
-    /// Changes the quotas at run time (buckets start full again).
-    pub fn set_rates(&self, reads: Option<Rate>, writes: Option<Rate>) {
-        lock(&self.shared.control).quotas = Quotas::new(reads, writes);
+        lock(&self.shared.control).faults.clear();
     }
 }

@@ -5,43 +5,26 @@
 //! ValidationException carries `Message`, `Reason` and `ErrorList[{FieldName, Message, Code}]`
 //! in PascalCase; the generic error parser reads `__type` and `message`/`Message`.
 
+use aws_sdk_partnercentralselling::types::{
+    ValidationExceptionErrorCode, ValidationExceptionReason,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 pub(crate) const TARGET_PREFIX: &str = "AWSPartnerCentralSelling.";
 pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
-/// SigV4 signing name and region: the API's only endpoint is
-/// `partnercentral-selling.us-east-1.api.aws`, signed as `partnercentral-selling`
-/// (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/setup-authentication.html>).
+/// The one endpoint is `partnercentral-selling.us-east-1.api.aws`
+/// (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/selling-regions.html>);
+/// the SDK's service model signs SigV4 for the name `partnercentral-selling`.
 pub(crate) const SIGNING_NAME: &str = "partnercentral-selling";
 pub(crate) const REGION: &str = "us-east-1";
 
-/// ValidationExceptionErrorCode values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Code {
-    ActionNotPermitted,
-    InvalidEnumValue,
-    InvalidStringFormat,
-    InvalidValue,
-    NotEnoughValues,
-    RequiredFieldMissing,
-    TooManyValues,
-}
+/// `ErrorList[].Code`.
+pub(crate) type Code = ValidationExceptionErrorCode;
 
-impl Code {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::ActionNotPermitted => "ACTION_NOT_PERMITTED",
-            Self::InvalidEnumValue => "INVALID_ENUM_VALUE",
-            Self::InvalidStringFormat => "INVALID_STRING_FORMAT",
-            Self::InvalidValue => "INVALID_VALUE",
-            Self::NotEnoughValues => "NOT_ENOUGH_VALUES",
-            Self::RequiredFieldMissing => "REQUIRED_FIELD_MISSING",
-            Self::TooManyValues => "TOO_MANY_VALUES",
-        }
-    }
-}
+/// ValidationException `Reason`: which pass rejected the request.
+pub(crate) type Reason = ValidationExceptionReason;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FieldError {
@@ -58,13 +41,6 @@ impl FieldError {
             message: message.into(),
         }
     }
-}
-
-/// ValidationExceptionReason values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reason {
-    Request,
-    Business,
 }
 
 /// Every error the fake answers.
@@ -169,10 +145,7 @@ impl AwsError {
             "Message": message,
         });
         if let Self::Validation { reason, errors } = self {
-            body["Reason"] = json!(match reason {
-                Reason::Request => "REQUEST_VALIDATION_FAILED",
-                Reason::Business => "BUSINESS_VALIDATION_FAILED",
-            });
+            body["Reason"] = json!(reason.as_str());
             body["ErrorList"] = errors
                 .iter()
                 .map(|e| json!({ "FieldName": e.field, "Message": e.message, "Code": e.code.as_str() }))

@@ -1,46 +1,74 @@
-//! What the review status allows (the "Working with opportunity updates" rules).
+//! What the review status allows, per "Working with opportunity updates"
+//! (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/working-with-opportunity-updates.html>)
+//! and `LifeCycle.ReviewStatus` in the API reference
+//! (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_LifeCycle.html>):
 //!
 //! - Pending Submission: everything editable.
 //! - Submitted / In review / Rejected: read-only.
 //! - Action Required: only a listed set of fields may change; the update re-enters review.
 //! - Approved: editable except a listed set (Title, website, industry, …).
+//!
+//! The Sandbox catalog has no AWS reviewer: the partner plays it by sending UpdateOpportunity
+//! with `LifeCycle.ReviewStatus` (and `ReviewComments`, `ReviewStatusReason`) set, as AWS's
+//! integration samples do
+//! (<https://github.com/aws-samples/partner-crm-integration-samples/blob/main/partner-central-api-sample-codes/python_preview/sampleUI/simulate_action_required_api.py>).
 
 use std::collections::BTreeMap;
 
+use aws_sdk_partnercentralselling::types::ReviewStatus;
 use serde_json::{Map, Value};
 
 use super::protocol::{AwsError, Code, FieldError, Reason};
 
-/// How read-only violations are reported. The API reference does not say which exception the
-/// service raises for an update of a Submitted / In review opportunity; ValidationException
-/// (BUSINESS_VALIDATION_FAILED, ACTION_NOT_PERMITTED on `LifeCycle.ReviewStatus`) is the
-/// default because the SDK's error code enum has exactly that vocabulary. Switch to
-/// `Conflict` to check that code under test copes with either.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReadOnlyError {
-    #[default]
-    Validation,
-    Conflict,
+/// AWS's review decision, as a Sandbox UpdateOpportunity simulates it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Decision {
+    pub status: ReviewStatus,
+    pub comments: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The simulated decision an update carries: only in the Sandbox catalog, and only when the
+/// sent `LifeCycle.ReviewStatus` differs from the current one (sending back what GetOpportunity
+/// returned is an ordinary partner update). Everywhere else these AWS-owned members are ignored.
+pub(crate) fn sandbox_decision(
+    catalog: &str,
+    body: &Map<String, Value>,
+    current: &ReviewStatus,
+) -> Option<Decision> {
+    if catalog != "Sandbox" {
+        return None;
+    }
+    let lifecycle = body.get("LifeCycle")?;
+    let text = |key: &str| lifecycle.get(key)?.as_str().map(str::to_owned);
+    let status = ReviewStatus::from(text("ReviewStatus")?.as_str());
+    (status != *current).then(|| Decision {
+        status,
+        comments: text("ReviewComments"),
+        reason: text("ReviewStatusReason"),
+    })
 }
 
 /// Statuses in which AWS is reviewing (or has rejected) the opportunity.
-pub(crate) fn is_read_only(status: &str) -> bool {
-    matches!(status, "Submitted" | "In review" | "Rejected")
+pub(crate) fn is_read_only(status: &ReviewStatus) -> bool {
+    matches!(
+        status,
+        ReviewStatus::Submitted | ReviewStatus::InReview | ReviewStatus::Rejected
+    )
 }
 
-pub(crate) fn read_only_error(mode: ReadOnlyError, id: &str, status: &str) -> AwsError {
-    let message = format!(
-        "Opportunity {id} has LifeCycle.ReviewStatus \"{status}\" and cannot be modified until AWS completes its review"
-    );
-    match mode {
-        ReadOnlyError::Validation => AwsError::field(
-            Reason::Business,
-            "LifeCycle.ReviewStatus",
-            Code::ActionNotPermitted,
-            message,
+/// The API reference does not name the exception for an update of an opportunity under review;
+/// ValidationException (BUSINESS_VALIDATION_FAILED, ACTION_NOT_PERMITTED on
+/// `LifeCycle.ReviewStatus`) is the SDK error vocabulary that fits it.
+pub(crate) fn read_only_error(id: &str, status: &ReviewStatus) -> AwsError {
+    AwsError::field(
+        Reason::BusinessValidationFailed,
+        "LifeCycle.ReviewStatus",
+        Code::ActionNotPermitted,
+        format!(
+            "Opportunity {id} has LifeCycle.ReviewStatus \"{status}\" and cannot be modified until AWS completes its review"
         ),
-        ReadOnlyError::Conflict => AwsError::Conflict(message),
-    }
+    )
 }
 
 /// Editable while "Action Required" (paths without list indexes).
@@ -133,14 +161,14 @@ pub(crate) fn changed_paths(
 }
 
 /// Field errors for changes the review status does not allow (empty = allowed).
-pub(crate) fn forbidden_changes(status: &str, changed: &[String]) -> Vec<FieldError> {
+pub(crate) fn forbidden_changes(status: &ReviewStatus, changed: &[String]) -> Vec<FieldError> {
     changed
         .iter()
         .filter_map(|path| {
             let plain = without_indexes(path);
             let forbidden = match status {
-                "Action Required" => !ACTION_REQUIRED_EDITABLE.contains(&plain.as_str()),
-                "Approved" => APPROVED_FROZEN.contains(&plain.as_str()),
+                ReviewStatus::ActionRequired => !ACTION_REQUIRED_EDITABLE.contains(&plain.as_str()),
+                ReviewStatus::Approved => APPROVED_FROZEN.contains(&plain.as_str()),
                 _ => false,
             };
             forbidden.then(|| {
@@ -188,12 +216,12 @@ mod tests {
             "Project.ExpectedCustomerSpend[0].Amount".to_owned(),
             "Project.Title".to_owned(),
         ];
-        let errors = forbidden_changes("Action Required", &changed);
+        let errors = forbidden_changes(&ReviewStatus::ActionRequired, &changed);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "Project.Title");
-        assert!(forbidden_changes("Pending Submission", &changed).is_empty());
+        assert!(forbidden_changes(&ReviewStatus::PendingSubmission, &changed).is_empty());
         assert_eq!(
-            forbidden_changes("Approved", &changed)[0].field,
+            forbidden_changes(&ReviewStatus::Approved, &changed)[0].field,
             "Project.Title"
         );
     }

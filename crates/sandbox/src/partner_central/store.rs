@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use aws_sdk_partnercentralselling::types::ReviewStatus;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
@@ -26,8 +27,6 @@ pub(crate) const AWS_OWNED_LIFECYCLE: [&str; 4] = [
     "NextStepsHistory",
 ];
 
-pub(crate) const PENDING_SUBMISSION: &str = "Pending Submission";
-
 #[derive(Debug, Clone)]
 pub(crate) struct Opportunity {
     pub id: String,
@@ -38,7 +37,7 @@ pub(crate) struct Opportunity {
     pub last_modified: DateTime<Utc>,
     /// Partner-owned members as last written (REPLACEABLE keys plus create-only OpportunityTeam).
     pub body: Map<String, Value>,
-    pub review_status: String,
+    pub review_status: ReviewStatus,
     pub review_comments: Option<String>,
     pub review_status_reason: Option<String>,
     /// RelatedEntityType → identifiers, in association order.
@@ -68,7 +67,7 @@ impl Opportunity {
             Some(Value::Object(map)) => map.clone(),
             _ => Map::new(),
         };
-        lifecycle.insert("ReviewStatus".into(), json!(self.review_status));
+        lifecycle.insert("ReviewStatus".into(), json!(self.review_status.as_str()));
         if let Some(comments) = &self.review_comments {
             lifecycle.insert("ReviewComments".into(), json!(comments));
         }
@@ -140,7 +139,7 @@ impl Opportunity {
             ],
         );
         if lifecycle.get("ReviewStatus").is_none() {
-            lifecycle["ReviewStatus"] = json!(self.review_status);
+            lifecycle["ReviewStatus"] = json!(self.review_status.as_str());
         }
         json!({
             "Catalog": self.catalog,
@@ -165,10 +164,6 @@ impl Opportunity {
             .get("Account")?
             .get("CompanyName")?
             .as_str()
-    }
-
-    pub(crate) fn lifecycle_str(&self, key: &str) -> Option<&str> {
-        self.body.get("LifeCycle")?.get(key)?.as_str()
     }
 }
 

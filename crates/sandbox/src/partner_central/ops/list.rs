@@ -1,38 +1,48 @@
-//! ListOpportunities: filters, sort and opaque pagination tokens.
+//! ListOpportunities with the members the processor sends (Catalog, MaxResults, NextToken,
+//! CustomerCompanyName) and opaque pagination tokens.
 
 use serde_json::{Map, Value, json};
 
-use super::{Outcome, internal, parse_time};
+use super::{Outcome, internal};
 use crate::lock;
 use crate::partner_central::Shared;
 use crate::partner_central::protocol::{AwsError, Code};
 use crate::partner_central::store::Opportunity;
 use crate::partner_central::validation::{self, Report};
 
-fn strings(value: Option<&Value>) -> Option<Vec<String>> {
-    Some(
-        value?
-            .as_array()?
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-    )
-}
+/// Any other member (filters on Identifier, LifeCycle, LastModifiedDate, Sort, …) is refused
+/// rather than ignored: a silently unfiltered answer would pass a test that should fail.
+const SERVED_MEMBERS: [&str; 4] = ["Catalog", "MaxResults", "NextToken", "CustomerCompanyName"];
+
+/// MaxResults must be 1–100
+/// (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_ListOpportunities.html>);
+/// without it the fake pages by 20.
+const MAX_RESULTS: u64 = 100;
+const DEFAULT_RESULTS: usize = 20;
 
 pub(super) fn list(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsError> {
+    if let Some(other) = body
+        .iter()
+        .find(|(key, value)| !value.is_null() && !SERVED_MEMBERS.contains(&key.as_str()))
+        .map(|(key, _)| key)
+    {
+        return Err(AwsError::UnknownOperation(format!(
+            "The sandbox does not implement ListOpportunities.{other}"
+        )));
+    }
     let mut r = Report::default();
     let catalog = validation::catalog(&mut r, body);
     let max = match body.get("MaxResults") {
-        None | Some(Value::Null) => 20,
-        Some(value) => match value.as_u64().filter(|n| (1..=100).contains(n)) {
-            Some(n) => usize::try_from(n).unwrap_or(100),
+        None | Some(Value::Null) => DEFAULT_RESULTS,
+        Some(value) => match value.as_u64().filter(|n| (1..=MAX_RESULTS).contains(n)) {
+            Some(n) => usize::try_from(n).unwrap_or(DEFAULT_RESULTS),
             None => {
                 r.request(
                     "MaxResults",
                     Code::InvalidValue,
-                    "MaxResults must be between 1 and 100",
+                    format!("MaxResults must be between 1 and {MAX_RESULTS}"),
                 );
-                20
+                DEFAULT_RESULTS
             }
         },
     };
@@ -55,58 +65,24 @@ pub(super) fn list(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome
     };
     r.request_result()?;
     let catalog = catalog.ok_or_else(|| internal("catalog validated"))?;
-    let ids = strings(body.get("Identifier"));
-    let stages = strings(body.get("LifeCycleStage"));
-    let statuses = strings(body.get("LifeCycleReviewStatus"));
-    let companies = strings(body.get("CustomerCompanyName"));
-    let after = parse_time(
-        body.get("LastModifiedDate")
-            .and_then(|f| f.get("AfterLastModifiedDate")),
-    );
-    let before = parse_time(
-        body.get("LastModifiedDate")
-            .and_then(|f| f.get("BeforeLastModifiedDate")),
-    );
-    let within = |filter: &Option<Vec<String>>, value: Option<&str>| {
-        filter
-            .as_ref()
-            .is_none_or(|allowed| value.is_some_and(|v| allowed.iter().any(|a| a == v)))
-    };
+    let companies: Option<Vec<&str>> = body
+        .get("CustomerCompanyName")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect());
 
     let store = lock(&shared.store);
     let mut matches: Vec<&Opportunity> = store
         .opportunities
         .values()
         .filter(|o| o.catalog == catalog)
-        .filter(|o| within(&ids, Some(&o.id)))
-        .filter(|o| within(&stages, o.lifecycle_str("Stage")))
-        .filter(|o| within(&statuses, Some(&o.review_status)))
-        .filter(|o| within(&companies, o.company_name()))
-        .filter(|o| after.is_none_or(|t| o.last_modified > t))
-        .filter(|o| before.is_none_or(|t| o.last_modified < t))
+        .filter(|o| {
+            companies
+                .as_ref()
+                .is_none_or(|names| o.company_name().is_some_and(|name| names.contains(&name)))
+        })
         .collect();
-    let sort_by = body
-        .get("Sort")
-        .and_then(|s| s.get("SortBy"))
-        .and_then(Value::as_str)
-        .unwrap_or("LastModifiedDate");
-    let ascending = body
-        .get("Sort")
-        .and_then(|s| s.get("SortOrder"))
-        .and_then(Value::as_str)
-        == Some("ASCENDING");
-    matches.sort_by(|a, b| {
-        let order = match sort_by {
-            "Identifier" => a.id.cmp(&b.id),
-            "CustomerCompanyName" => a.company_name().cmp(&b.company_name()),
-            "CreatedDate" => a.created.cmp(&b.created),
-            "TargetCloseDate" => a
-                .lifecycle_str("TargetCloseDate")
-                .cmp(&b.lifecycle_str("TargetCloseDate")),
-            _ => a.last_modified.cmp(&b.last_modified),
-        };
-        if ascending { order } else { order.reverse() }
-    });
+    // Newest change first; the processor relies on no order, it pages through all of them.
+    matches.sort_by_key(|o| std::cmp::Reverse(o.last_modified));
     let page: Vec<Value> = matches
         .iter()
         .skip(offset)

@@ -1,23 +1,22 @@
 //! The operations. Create / Get / Update live here (idempotency and optimistic concurrency);
-//! listing in `list.rs`; associations and submission in `engagement.rs`.
+//! listing in `list.rs`; associations in `associate.rs`.
 
+use aws_sdk_partnercentralselling::types::{OpportunityOrigin, ReviewStatus};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::Shared;
 use super::formats;
 use super::protocol::{AwsError, Code, Reason};
 use super::review;
-use super::store::{
-    Opportunity, PENDING_SUBMISSION, REPLACEABLE, TokenRecord, timestamp, truncate_millis,
-};
-use super::validation::{self, Report, Rules};
+use super::store::{Opportunity, REPLACEABLE, TokenRecord, timestamp, truncate_millis};
+use super::validation::{self, Report};
+use super::{ACCOUNT_ID, Shared};
 use crate::lock;
 
-mod engagement;
+mod associate;
 mod list;
 
-use engagement::{associate, start_engagement, submit};
+use associate::associate;
 use list::list;
 
 /// What a successful call produced.
@@ -59,20 +58,10 @@ pub(crate) fn run(
         "GetOpportunity" => get(shared, body),
         "UpdateOpportunity" => update(shared, body),
         "ListOpportunities" => list(shared, body),
-        "AssociateOpportunity" => associate(shared, body, true),
-        "DisassociateOpportunity" => associate(shared, body, false),
-        "SubmitOpportunity" => submit(shared, body, body, ""),
-        "StartEngagementFromOpportunityTask" => start_engagement(shared, body),
+        "AssociateOpportunity" => associate(shared, body),
         other => Err(AwsError::UnknownOperation(format!(
             "The sandbox does not implement {other}"
         ))),
-    }
-}
-
-fn rules(shared: &Shared) -> Rules {
-    Rules {
-        today: shared.clock.today(),
-        require_submission_fields: lock(&shared.settings).require_submission_fields,
     }
 }
 
@@ -165,14 +154,15 @@ fn create(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         return Ok(Outcome::read(create_output(opportunity), Some(previous.id)));
     }
 
+    let partner_referral = OpportunityOrigin::PartnerReferral.as_str();
     let origin = body
         .get("Origin")
         .and_then(Value::as_str)
-        .unwrap_or("Partner Referral");
-    if catalog == "AWS" && origin != "Partner Referral" {
+        .unwrap_or(partner_referral);
+    if catalog == "AWS" && origin != partner_referral {
         r.business("Origin", Code::InvalidValue, "Origin must be Partner Referral in the AWS catalog (AWS Referral is only for Sandbox testing)");
     }
-    validation::business(&mut r, body, rules(shared));
+    validation::business(&mut r, body, shared.clock.today());
     r.business_result()?;
 
     let mut stored = partner_members(body);
@@ -181,10 +171,9 @@ fn create(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
     }
     let id = store.allocate_id();
     let now = store.stamp(shared.clock.now());
-    let account = lock(&shared.settings).account_id.clone();
     let opportunity = Opportunity {
         arn: format!(
-            "arn:aws:partnercentral:{}:{account}:catalog/{catalog}/opportunity/{id}",
+            "arn:aws:partnercentral:{}:{ACCOUNT_ID}:catalog/{catalog}/opportunity/{id}",
             super::protocol::REGION
         ),
         id: id.clone(),
@@ -193,7 +182,7 @@ fn create(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         created: now,
         last_modified: now,
         body: stored,
-        review_status: PENDING_SUBMISSION.to_owned(),
+        review_status: ReviewStatus::PendingSubmission,
         review_comments: None,
         review_status_reason: None,
         related: Default::default(),
@@ -266,7 +255,6 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         .zip(id)
         .ok_or_else(|| internal("identifier validated"))?;
     let sent_modified = sent_modified.ok_or_else(|| internal("date validated"))?;
-    let read_only_mode = lock(&shared.settings).read_only_error;
 
     let mut store = lock(&shared.store);
     let current = store
@@ -280,8 +268,10 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         )));
     }
     let status = current.review_status.clone();
-    if review::is_read_only(&status) {
-        return Err(review::read_only_error(read_only_mode, id, &status));
+    // The review rules bind the partner, not the reviewer a Sandbox update may play.
+    let decision = review::sandbox_decision(catalog, body, &status);
+    if decision.is_none() && review::is_read_only(&status) {
+        return Err(review::read_only_error(id, &status));
     }
     let mut proposed = partner_members(body);
     if let Some(team) = current.body.get("OpportunityTeam") {
@@ -290,10 +280,13 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
     }
     let forbidden =
         review::forbidden_changes(&status, &review::changed_paths(&current.body, &proposed));
-    if !forbidden.is_empty() {
-        return Err(AwsError::validation(Reason::Business, forbidden));
+    if decision.is_none() && !forbidden.is_empty() {
+        return Err(AwsError::validation(
+            Reason::BusinessValidationFailed,
+            forbidden,
+        ));
     }
-    validation::business(&mut r, body, rules(shared));
+    validation::business(&mut r, body, shared.clock.today());
     r.business_result()?;
 
     let now = store.stamp(shared.clock.now());
@@ -302,9 +295,13 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         .ok_or_else(|| not_found(id, catalog))?;
     opportunity.body = proposed;
     opportunity.last_modified = now;
-    if status == "Action Required" {
+    if let Some(decision) = decision {
+        opportunity.review_status = decision.status;
+        opportunity.review_comments = decision.comments;
+        opportunity.review_status_reason = decision.reason;
+    } else if status == ReviewStatus::ActionRequired {
         // "After updates, the opportunity re-enters the validation phase."
-        opportunity.review_status = "Submitted".to_owned();
+        opportunity.review_status = ReviewStatus::Submitted;
     }
     let output = json!({ "Id": id, "LastModifiedDate": timestamp(now) });
     Ok(Outcome::write(output, id.to_owned()))

@@ -1,8 +1,12 @@
 //! Business rules, run only on payloads that passed the shape rules.
 
+use aws_sdk_partnercentralselling::types::{
+    CompetitorName, CountryCode, Industry, NationalSecurity, Stage,
+};
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use super::{Report, Rules};
+use super::Report;
 use crate::partner_central::formats::{self, NO_POSTAL_CODE_COUNTRIES, SPEND_CURRENCIES};
 use crate::partner_central::protocol::Code;
 
@@ -24,82 +28,33 @@ fn non_empty_list(body: &Map<String, Value>, path: &[&str]) -> Option<bool> {
     Some(node.get(*last)?.as_array()?.is_empty()).map(|empty| !empty)
 }
 
-/// Business rules; run only on payloads that passed the shape pass.
-pub(crate) fn business(r: &mut Report, body: &Map<String, Value>, rules: Rules) {
+/// Business rules; run only on payloads that passed the shape pass. The fields AWS needs for
+/// submission are demanded on every create and update, so an incomplete mapping fails at the
+/// first write rather than at a later submission.
+pub(crate) fn business(r: &mut Report, body: &Map<String, Value>, today: NaiveDate) {
     let industry = str_at(body, &["Customer", "Account", "Industry"]);
     let country = str_at(body, &["Customer", "Account", "Address", "CountryCode"]);
-    let national_security = str_at(body, &["NationalSecurity"]) == Some("Yes");
+    let national_security =
+        str_at(body, &["NationalSecurity"]) == Some(NationalSecurity::Yes.as_str());
     let stage = str_at(body, &["LifeCycle", "Stage"]);
 
-    if rules.require_submission_fields {
-        let mut required: Vec<&[&str]> = vec![
-            &["Customer", "Account", "Industry"],
-            &["Customer", "Account", "Address", "CountryCode"],
-            &["Project", "Title"],
-            &["Project", "CustomerBusinessProblem"],
-            &["Project", "CustomerUseCase"],
-            &["LifeCycle", "TargetCloseDate"],
-            &["LifeCycle", "Stage"],
-        ];
-        // "required in all cases except when the opportunity is related to national security"
-        if !national_security {
-            required.push(&["Customer", "Account", "WebsiteUrl"]);
-        }
-        if country.is_some_and(|c| !NO_POSTAL_CODE_COUNTRIES.contains(&c)) {
-            required.push(&["Customer", "Account", "Address", "PostalCode"]);
-        }
-        if country == Some("US") {
-            required.push(&["Customer", "Account", "Address", "StateOrRegion"]);
-        }
-        for path in required {
-            if str_at(body, path).is_none() {
-                let field = path.join(".");
-                r.business(
-                    &field,
-                    Code::RequiredFieldMissing,
-                    format!("{field} is required"),
-                );
-            }
-        }
-        for path in [
-            &["Project", "DeliveryModels"][..],
-            &["Project", "SalesActivities"],
-            &["Project", "ExpectedCustomerSpend"],
-            &["PrimaryNeedsFromAws"],
-        ] {
-            let field = path.join(".");
-            match non_empty_list(body, path) {
-                Some(true) => {}
-                Some(false) => r.business(
-                    &field,
-                    Code::NotEnoughValues,
-                    format!("{field} needs at least one value"),
-                ),
-                None => r.business(
-                    &field,
-                    Code::RequiredFieldMissing,
-                    format!("{field} is required"),
-                ),
-            }
-        }
-    }
+    submission_fields(r, body, country, national_security);
 
     if let Some(date) = str_at(body, &["LifeCycle", "TargetCloseDate"]).and_then(formats::iso_date)
     {
         // A launched or lost opportunity legitimately closed in the past.
-        let closed = matches!(stage, Some("Launched" | "Closed Lost"));
-        if date < rules.today && !closed {
+        let closed = [Stage::Launched, Stage::ClosedLost]
+            .iter()
+            .any(|s| stage == Some(s.as_str()));
+        if date < today && !closed {
             r.business(
                 "LifeCycle.TargetCloseDate",
                 Code::InvalidValue,
-                format!(
-                    "LifeCycle.TargetCloseDate {date} is in the past (today is {})",
-                    rules.today
-                ),
+                format!("LifeCycle.TargetCloseDate {date} is in the past (today is {today})"),
             );
         }
     }
-    if industry == Some("Other")
+    if industry == Some(Industry::Other.as_str())
         && str_at(body, &["Customer", "Account", "OtherIndustry"]).is_none()
     {
         r.business(
@@ -108,14 +63,16 @@ pub(crate) fn business(r: &mut Report, body: &Map<String, Value>, rules: Rules) 
             "Customer.Account.OtherIndustry is required when Industry is Other",
         );
     }
-    if national_security && industry != Some("Government") {
+    if national_security && industry != Some(Industry::Government.as_str()) {
         r.business(
             "NationalSecurity",
             Code::InvalidValue,
             "NationalSecurity can be Yes only when Customer.Account.Industry is Government",
         );
     }
-    if stage == Some("Closed Lost") && str_at(body, &["LifeCycle", "ClosedLostReason"]).is_none() {
+    if stage == Some(Stage::ClosedLost.as_str())
+        && str_at(body, &["LifeCycle", "ClosedLostReason"]).is_none()
+    {
         r.business(
             "LifeCycle.ClosedLostReason",
             Code::RequiredFieldMissing,
@@ -123,7 +80,7 @@ pub(crate) fn business(r: &mut Report, body: &Map<String, Value>, rules: Rules) 
         );
     }
     if str_at(body, &["Project", "OtherCompetitorNames"]).is_some()
-        && str_at(body, &["Project", "CompetitorName"]) != Some("*Other")
+        && str_at(body, &["Project", "CompetitorName"]) != Some(CompetitorName::Other.as_str())
     {
         r.business(
             "Project.OtherCompetitorNames",
@@ -131,6 +88,68 @@ pub(crate) fn business(r: &mut Report, body: &Map<String, Value>, rules: Rules) 
             "Project.OtherCompetitorNames is only allowed when CompetitorName is *Other",
         );
     }
+    spends(r, body);
+}
+
+fn submission_fields(
+    r: &mut Report,
+    body: &Map<String, Value>,
+    country: Option<&str>,
+    national_security: bool,
+) {
+    let mut required: Vec<&[&str]> = vec![
+        &["Customer", "Account", "Industry"],
+        &["Customer", "Account", "Address", "CountryCode"],
+        &["Project", "Title"],
+        &["Project", "CustomerBusinessProblem"],
+        &["Project", "CustomerUseCase"],
+        &["LifeCycle", "TargetCloseDate"],
+        &["LifeCycle", "Stage"],
+    ];
+    // "required in all cases except when the opportunity is related to national security"
+    if !national_security {
+        required.push(&["Customer", "Account", "WebsiteUrl"]);
+    }
+    if country.is_some_and(|c| !NO_POSTAL_CODE_COUNTRIES.contains(&c)) {
+        required.push(&["Customer", "Account", "Address", "PostalCode"]);
+    }
+    if country == Some(CountryCode::Us.as_str()) {
+        required.push(&["Customer", "Account", "Address", "StateOrRegion"]);
+    }
+    for path in required {
+        if str_at(body, path).is_none() {
+            let field = path.join(".");
+            r.business(
+                &field,
+                Code::RequiredFieldMissing,
+                format!("{field} is required"),
+            );
+        }
+    }
+    for path in [
+        &["Project", "DeliveryModels"][..],
+        &["Project", "SalesActivities"],
+        &["Project", "ExpectedCustomerSpend"],
+        &["PrimaryNeedsFromAws"],
+    ] {
+        let field = path.join(".");
+        match non_empty_list(body, path) {
+            Some(true) => {}
+            Some(false) => r.business(
+                &field,
+                Code::NotEnoughValues,
+                format!("{field} needs at least one value"),
+            ),
+            None => r.business(
+                &field,
+                Code::RequiredFieldMissing,
+                format!("{field} is required"),
+            ),
+        }
+    }
+}
+
+fn spends(r: &mut Report, body: &Map<String, Value>) {
     let project = body.get("Project").and_then(Value::as_object);
     let has_duration = project.is_some_and(|p| {
         p.get("ExpectedContractDuration")

@@ -1,6 +1,7 @@
-//! Field rules for CreateOpportunity / UpdateOpportunity payloads, as the Partner Central API
-//! reference states them for each operation and data type, e.g.
-//! <https://docs.aws.amazon.com/partner-central/latest/APIReference/API_CreateOpportunity.html>.
+//! Field rules for CreateOpportunity / UpdateOpportunity payloads, as the API reference states
+//! them for each member (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_CreateOpportunity.html>
+//! and the data types it links: Account, Address, Contact, Project, ExpectedCustomerSpend,
+//! LifeCycle).
 //!
 //! Two passes, like the service: shape rules (types, enums, lengths, patterns, schema-required
 //! members) answer `REQUEST_VALIDATION_FAILED`; only a payload that passes them is checked for
@@ -8,7 +9,6 @@
 //! answer `BUSINESS_VALIDATION_FAILED`. Field names are dotted paths with list indexes, e.g.
 //! `Project.ExpectedCustomerSpend[0].Amount`.
 
-use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use super::protocol::{AwsError, Code, FieldError, Reason};
@@ -52,7 +52,7 @@ impl Report {
             Ok(())
         } else {
             Err(AwsError::validation(
-                Reason::Request,
+                Reason::RequestValidationFailed,
                 std::mem::take(&mut self.request),
             ))
         }
@@ -63,18 +63,11 @@ impl Report {
             Ok(())
         } else {
             Err(AwsError::validation(
-                Reason::Business,
+                Reason::BusinessValidationFailed,
                 std::mem::take(&mut self.business),
             ))
         }
     }
-}
-
-/// What the business pass needs besides the payload.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Rules {
-    pub today: NaiveDate,
-    pub require_submission_fields: bool,
 }
 
 // ----- typed access with shape errors --------------------------------------------------------

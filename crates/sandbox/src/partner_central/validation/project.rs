@@ -3,10 +3,10 @@
 use serde_json::{Map, Value};
 
 use aws_sdk_partnercentralselling::types as sdk;
+use events::partner_central::CUSTOMER_USE_CASES;
 
 use super::{Report, array, child, list_of, missing, obj, one_of, string, text};
 use crate::partner_central::formats;
-use crate::partner_central::formats::CUSTOMER_USE_CASES;
 use crate::partner_central::protocol::Code;
 
 fn amount(r: &mut Report, parent: &Map<String, Value>, path: &str) {
@@ -67,7 +67,7 @@ pub(super) fn project(r: &mut Report, body: &Map<String, Value>) {
         project,
         "CustomerUseCase",
         "Project.CustomerUseCase",
-        CUSTOMER_USE_CASES,
+        &CUSTOMER_USE_CASES,
     );
     one_of(
         r,
@@ -193,6 +193,17 @@ pub(super) fn lifecycle(r: &mut Report, body: &Map<String, Value>) {
         sdk::ClosedLostReason::values(),
     );
     text(r, lifecycle, "NextSteps", "LifeCycle.NextSteps", 255);
+    // AWS-owned, but the Sandbox catalog accepts them as a simulated review (see review.rs).
+    one_of(
+        r,
+        lifecycle,
+        "ReviewStatus",
+        "LifeCycle.ReviewStatus",
+        sdk::ReviewStatus::values(),
+    );
+    for key in ["ReviewComments", "ReviewStatusReason"] {
+        string(r, lifecycle, key, &format!("LifeCycle.{key}"));
+    }
     if let Some(date) = string(r, lifecycle, "TargetCloseDate", "LifeCycle.TargetCloseDate")
         && formats::iso_date(date).is_none()
     {

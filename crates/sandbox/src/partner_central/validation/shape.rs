@@ -11,9 +11,9 @@ use crate::partner_central::protocol::Code;
 
 use super::project::{lifecycle, marketing_and_revenue, project};
 
-/// `Catalog` is required everywhere and is one of `AWS` | `Sandbox`.
+/// `Catalog` is required everywhere.
 pub(crate) fn catalog<'a>(r: &mut Report, body: &'a Map<String, Value>) -> Option<&'a str> {
-    let value = one_of(r, body, "Catalog", "Catalog", &["AWS", "Sandbox"]);
+    let value = one_of(r, body, "Catalog", "Catalog", &formats::CATALOGS);
     if value.is_none() && child(body, "Catalog").is_none() {
         r.request("Catalog", Code::RequiredFieldMissing, "Catalog is required");
     }
@@ -168,7 +168,7 @@ fn customer(r: &mut Report, body: &Map<String, Value>) {
             "Customer.Account.Address.StreetAddress",
             255,
         );
-        if country == Some("US") {
+        if country == Some(sdk::CountryCode::Us.as_str()) {
             one_of(
                 r,
                 address,

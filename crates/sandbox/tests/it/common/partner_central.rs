@@ -12,16 +12,14 @@ use aws_sdk_partnercentralselling::types::error::ValidationException;
 use aws_sdk_partnercentralselling::types::{
     Account, Address, ClosedLostReason, Contact, CountryCode, Customer, DeliveryModel,
     ExpectedCustomerSpend, Industry, LifeCycle, NationalSecurity, OpportunityOrigin,
-    OpportunityType, PaymentFrequency, PrimaryNeedFromAws, Project, SalesActivity, Stage,
+    OpportunityType, PaymentFrequency, PrimaryNeedFromAws, Project, ReviewStatus, SalesActivity,
+    Stage,
 };
-use chrono::{NaiveDate, TimeZone, Utc};
-use sandbox::partner_central::{ManualClock, PartnerCentralConfig, PartnerCentralFake};
+use chrono::{TimeZone, Utc};
+use events::ManualClock;
+use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake};
 
-/// Tests run "on" this date so past/future checks never depend on the real calendar.
-pub fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2030, 6, 15).expect("valid date")
-}
-
+/// Tests run "on" 2030-06-15 so past/future checks never depend on the real calendar.
 pub fn clock() -> ManualClock {
     ManualClock::new(
         Utc.with_ymd_and_hms(2030, 6, 15, 9, 0, 0)
@@ -84,6 +82,9 @@ pub struct Spec {
     pub team: Vec<Person>,
     pub national_security: Option<String>,
     pub opportunity_type: Option<String>,
+    /// AWS-owned; the Sandbox catalog takes them as a simulated review.
+    pub review_status: Option<String>,
+    pub review_comments: Option<String>,
 }
 
 fn s(v: &str) -> String {
@@ -131,6 +132,8 @@ impl Spec {
             team: vec![],
             national_security: None,
             opportunity_type: Some(s("Net New Business")),
+            review_status: None,
+            review_comments: None,
         }
     }
 
@@ -208,6 +211,8 @@ impl Spec {
                     .map(ClosedLostReason::from),
             )
             .set_next_steps(self.next_steps.clone())
+            .set_review_status(self.review_status.as_deref().map(ReviewStatus::from))
+            .set_review_comments(self.review_comments.clone())
             .build()
     }
 
@@ -303,6 +308,21 @@ pub async fn create_valid(client: &Client, token: &str) -> (String, DateTime) {
         out.id().to_owned(),
         *out.last_modified_date().expect("LastModifiedDate"),
     )
+}
+
+/// LifeCycle.ReviewStatus as GetOpportunity returns it.
+pub async fn review_status(client: &Client, id: &str) -> ReviewStatus {
+    client
+        .get_opportunity()
+        .catalog("Sandbox")
+        .identifier(id)
+        .send()
+        .await
+        .expect("get")
+        .life_cycle()
+        .and_then(|l| l.review_status())
+        .cloned()
+        .expect("ReviewStatus")
 }
 
 pub async fn last_modified(client: &Client, id: &str) -> DateTime {

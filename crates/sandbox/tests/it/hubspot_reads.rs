@@ -1,9 +1,7 @@
 //! The HubSpot fake's read side over HTTP (reqwest), as the processor's CRM adapter calls it:
-//! object reads, auth, 404s, batch reads, v4 associations and the demo portal.
+//! object reads with associations, auth, 404s, batch reads and the demo portal.
 
-mod common;
-
-use common::hubspot::{Api, seed_deal};
+use crate::common::hubspot::{Api, seed_deal};
 use reqwest::StatusCode;
 use sandbox::hubspot::{ObjectType, RequestKind};
 use serde_json::{Value, json};
@@ -67,8 +65,6 @@ async fn unknown_and_archived_objects_are_404() {
         assert_eq!(body["category"], "OBJECT_NOT_FOUND");
         assert!(body["message"].is_string() && body["correlationId"].is_string());
     }
-    let (status, _) = api.get("/crm/v3/objects/deals/7?archived=true").await;
-    assert_eq!(status, StatusCode::OK);
     let (status, _) = api
         .patch(
             "/crm/v3/objects/deals/7",
@@ -128,44 +124,6 @@ async fn batch_read_is_capped_at_100_and_reports_missing_ids() {
     assert_eq!(body["results"].as_array().unwrap().len(), 1);
     assert_eq!(body["errors"][0]["context"]["ids"], json!(["404"]));
     assert_eq!(api.fake.request_count(RequestKind::BatchRead), 3);
-}
-
-#[tokio::test]
-async fn v4_associations_use_numeric_ids_and_type_ids() {
-    let api = Api::start().await;
-    seed_deal(&api);
-    api.fake
-        .upsert(ObjectType::Deal, "8", [("dealname", "No company")]);
-    let (status, body) = api
-        .get("/crm/v4/objects/deals/7/associations/companies")
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["results"][0]["toObjectId"], 101);
-    let type_ids: Vec<u64> = body["results"][0]["associationTypes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["typeId"].as_u64().unwrap())
-        .collect();
-    assert_eq!(type_ids, [5, 341]);
-    assert_eq!(
-        body["results"][0]["associationTypes"][0]["label"],
-        "Primary"
-    );
-    let (status, body) = api
-        .post(
-            "/crm/v4/associations/deals/companies/batch/read",
-            json!({"inputs": [{"id": "7"}, {"id": "8"}]}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::MULTI_STATUS);
-    assert_eq!(body["results"][0]["from"]["id"], "7");
-    assert_eq!(body["results"][0]["to"][0]["toObjectId"], 101);
-    assert_eq!(body["errors"][0]["context"]["fromObjectId"], json!(["8"]));
-    let (status, _) = api
-        .get("/crm/v4/objects/deals/999/associations/companies")
-        .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

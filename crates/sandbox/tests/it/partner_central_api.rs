@@ -1,13 +1,13 @@
 //! The Partner Central fake driven by the real SDK client: round trips, idempotency,
 //! full replacement, optimistic concurrency, quotas, fault injection and the wire protocol.
 
-mod common;
+use crate::common::partner_central::{SIGNED, Spec, create_valid, last_modified, raw, unthrottled};
+use std::time::Duration;
 
 use aws_sdk_partnercentralselling::operation::create_opportunity::CreateOpportunityError;
 use aws_sdk_partnercentralselling::operation::get_opportunity::GetOpportunityError;
 use aws_sdk_partnercentralselling::operation::update_opportunity::UpdateOpportunityError;
 use aws_sdk_partnercentralselling::types::{ReviewStatus, Stage};
-use common::partner_central::{SIGNED, Spec, create_valid, last_modified, raw, unthrottled};
 use sandbox::partner_central::{
     PartnerCentralConfig, PartnerCentralFake, PartnerCentralFault, sdk_client_without_retries,
 };
@@ -240,7 +240,7 @@ async fn stale_last_modified_date_conflicts_until_re_read() {
 
 #[tokio::test]
 async fn writes_are_throttled_at_the_configured_rate() {
-    let clock = common::partner_central::clock();
+    let clock = crate::common::partner_central::clock();
     let config = PartnerCentralConfig::default().with_clock(clock.clone());
     let fake = PartnerCentralFake::start_with(config).await.unwrap();
     let client = sdk_client_without_retries(&fake.base_url());
@@ -270,7 +270,7 @@ async fn writes_are_throttled_at_the_configured_rate() {
         .send()
         .await
         .expect("AWS catalog has its own bucket");
-    clock.advance(chrono::Duration::milliseconds(999));
+    clock.advance(Duration::from_millis(999));
     let error = Spec::valid()
         .update(&client, &id, modified)
         .send()
@@ -281,7 +281,7 @@ async fn writes_are_throttled_at_the_configured_rate() {
         matches!(error, UpdateOpportunityError::ThrottlingException(_)),
         "{error:?}"
     );
-    clock.advance(chrono::Duration::milliseconds(1));
+    clock.advance(Duration::from_millis(1));
     Spec::valid()
         .update(&client, &id, modified)
         .send()
@@ -385,23 +385,49 @@ async fn unknown_opportunities_are_not_found() {
 }
 
 #[tokio::test]
-async fn seeded_opportunities_bypass_validation_and_quotas() {
-    let fake = PartnerCentralFake::start().await.unwrap();
-    let id = fake
-        .seed_opportunity(
-            serde_json::json!({ "Catalog": "Sandbox", "Project": { "Title": "Legacy import" } }),
-        )
-        .unwrap();
-    let got = fake
-        .client()
-        .get_opportunity()
+async fn list_filters_by_company_name_and_pages() {
+    let fake = unthrottled().await;
+    let client = fake.client();
+    for (token, company) in [("a", "Acme"), ("b", "Bluefin"), ("c", "Acme")] {
+        let mut spec = Spec::valid();
+        spec.company = company.into();
+        spec.partner_id = Some(format!("deal-{token}"));
+        spec.create(&client, token).send().await.unwrap();
+    }
+    let page = |next: Option<String>| {
+        client
+            .list_opportunities()
+            .catalog("Sandbox")
+            .max_results(1)
+            .customer_company_name("Acme")
+            .set_next_token(next)
+            .send()
+    };
+    let first = page(None).await.unwrap();
+    let second = page(first.next_token().map(str::to_owned)).await.unwrap();
+    assert_eq!(second.next_token(), None, "two Acme opportunities");
+    let mut seen: Vec<&str> = first
+        .opportunity_summaries()
+        .iter()
+        .chain(second.opportunity_summaries())
+        .filter_map(|s| s.partner_opportunity_identifier())
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, ["deal-a", "deal-c"]);
+
+    // A filter the sandbox does not serve fails loudly instead of answering unfiltered.
+    let error = client
+        .list_opportunities()
         .catalog("Sandbox")
-        .identifier(&id)
+        .life_cycle_stage(Stage::Qualified)
         .send()
         .await
-        .unwrap();
-    assert_eq!(got.project().unwrap().title(), Some("Legacy import"));
-    assert_eq!(fake.create_count(), 0);
+        .unwrap_err();
+    let message = format!("{:?}", error.into_service_error());
+    assert!(
+        message.contains("UnknownOperationException") && message.contains("LifeCycleStage"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,5 @@
+//! Helpers shared by the test modules.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+pub mod hubspot;
+pub mod partner_central;

@@ -1,0 +1,10 @@
+//! The crate's one integration-test binary (each test binary links the AWS SDK, and linking
+//! dominates build time): the fakes driven over their real wire protocols, HubSpot through
+//! reqwest and Partner Central through the real SDK client.
+
+mod common;
+mod hubspot_reads;
+mod hubspot_writes;
+mod partner_central_api;
+mod partner_central_review;
+mod partner_central_validation;
