@@ -10,12 +10,12 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use events::{ObjectType, SYNC_OWNED_PROPERTIES, SyncEvent};
+use events::{Clock, ObjectType, SYNC_OWNED_PROPERTIES, SyncEvent};
 use tracing::Instrument;
 
 use crate::Processor;
 use crate::outcome::{BatchReport, Outcome, RecordOutcome, metric_lines};
-use crate::ports::{AssociatedObject, Clock, Crm, Opportunities};
+use crate::ports::{AssociatedObject, Crm, Opportunities};
 use crate::sync::{DealResult, Retry};
 
 /// Time kept back to return the batch response after the last record.
@@ -123,7 +123,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
 
         for line in metric_lines(
             &self.settings.metrics_namespace,
-            self.clock.now().timestamp_millis(),
+            self.clock.now_ms(),
             &outcomes,
             writes,
         ) {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use events::{ExposeSecret, SecretString};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -43,27 +44,18 @@ pub const CONTACT_PROPERTIES: [&str; 7] = [
     "country",
 ];
 
+/// The private-app token is a `SecretString`, so `{:?}` never shows it.
+#[derive(Debug)]
 pub struct HubSpotClient {
     http: reqwest::Client,
     base_url: String,
-    token: String,
+    token: SecretString,
     bucket: TokenBucket,
     base_backoff: Duration,
 }
 
-/// Hand-written so the private-app token never reaches a log through `{:?}`.
-impl std::fmt::Debug for HubSpotClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HubSpotClient")
-            .field("base_url", &self.base_url)
-            .field("token", &"<redacted>")
-            .field("bucket", &self.bucket)
-            .finish_non_exhaustive()
-    }
-}
-
 impl HubSpotClient {
-    pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
+    pub fn new(base_url: impl Into<String>, token: impl Into<SecretString>) -> Self {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .user_agent("hubspot-partner-central-sync")
@@ -99,7 +91,7 @@ impl HubSpotClient {
             let mut request = self
                 .http
                 .request(method.clone(), &url)
-                .bearer_auth(&self.token);
+                .bearer_auth(self.token.expose_secret());
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -432,7 +424,7 @@ mod tests {
         let client = HubSpotClient::new("https://api.hubapi.com", "pat-na1-secret-token");
         let shown = format!("{client:?}");
         assert!(!shown.contains("pat-na1-secret-token"), "{shown}");
-        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(shown.contains("https://api.hubapi.com"), "{shown}");
     }
 
     #[test]

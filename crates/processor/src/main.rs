@@ -3,10 +3,10 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use events::SystemClock;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use processor::{
-    Config, HubSpotClient, PartnerCentralClient, Processor, SystemClock, all_records_identifiable,
-    aws,
+    Config, HubSpotClient, PartnerCentralClient, Processor, all_records_identifiable, aws,
 };
 
 #[tokio::main]

@@ -11,6 +11,8 @@
 use std::process::Command;
 
 use aws_sdk_secretsmanager::config::ProvideCredentials;
+use edge::SecretError;
+use events::ExposeSecret;
 use processor::{Catalog, Opportunities, OpportunityError, PartnerCentralClient, aws};
 use sandbox::partner_central::PartnerCentralFake;
 
@@ -153,41 +155,58 @@ async fn child_uses_the_default_chain() {
 
 #[tokio::test]
 async fn hubspot_token_is_read_from_the_secret_document() {
-    let config = sandbox::moto::sdk_config().await;
-    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let secrets = aws_sdk_secretsmanager::Client::new(&sandbox::moto::sdk_config().await);
     let name = sandbox::moto::unique_name("hubspot-sync");
-    let arn = secrets
-        .create_secret()
-        .name(&name)
-        .secret_string(r#"{"clientSecret":"cs","accessToken":"pat-na1-123"}"#)
-        .send()
+    let create = |name: String, document: &'static str| {
+        let secrets = secrets.clone();
+        async move {
+            secrets
+                .create_secret()
+                .name(name)
+                .secret_string(document)
+                .send()
+                .await
+                .unwrap()
+                .arn
+                .unwrap()
+        }
+    };
+    let arn = create(
+        name.clone(),
+        r#"{"clientSecret":"cs","accessToken":"pat-na1-123"}"#,
+    )
+    .await;
+    let token = aws::hubspot_token_from_secret(&secrets, &arn)
         .await
-        .unwrap()
-        .arn
         .unwrap();
-    assert_eq!(
-        aws::hubspot_token_from_secret(&config, &arn).await.unwrap(),
-        "pat-na1-123"
-    );
+    assert_eq!(token.expose_secret(), "pat-na1-123");
 
-    let empty = secrets
-        .create_secret()
-        .name(format!("{name}-empty"))
-        .secret_string(r#"{"clientSecret":"cs"}"#)
-        .send()
-        .await
-        .unwrap()
-        .arn
-        .unwrap();
-    let err = aws::hubspot_token_from_secret(&config, &empty)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("accessToken"), "{err}");
+    for (suffix, document) in [
+        ("missing", r#"{"clientSecret":"cs"}"#),
+        ("blank", r#"{"clientSecret":"cs","accessToken":"  "}"#),
+    ] {
+        let arn = create(format!("{name}-{suffix}"), document).await;
+        let err = aws::hubspot_token_from_secret(&secrets, &arn)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                SecretError::MissingKey {
+                    key: "accessToken",
+                    ..
+                }
+            ),
+            "{suffix}: {err:?}"
+        );
+        assert!(err.to_string().contains("accessToken"), "{err}");
+    }
+
     let err = aws::hubspot_token_from_secret(
-        &config,
+        &secrets,
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope",
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("reading secret"), "{err}");
+    assert!(matches!(err, SecretError::Unreadable { .. }), "{err:?}");
 }

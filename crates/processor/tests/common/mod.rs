@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
-use events::{SyncEvent, parse_body};
+use events::{SyncEvent, SystemClock, parse_body};
 use processor::domain::{CrmRecord, Deal, Note};
 use processor::{
     AssociatedObject, BatchReport, Catalog, Crm, CrmError, HubSpotClient, PartnerCentralClient,
-    Processor, SyncSettings, SystemClock,
+    Processor, SyncSettings,
 };
 use sandbox::hubspot::{DemoIds, HubSpotFake};
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake};
