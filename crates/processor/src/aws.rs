@@ -64,6 +64,12 @@ pub fn partner_central_client(config: &SdkConfig) -> aws_sdk_partnercentralselli
 pub async fn build_processor(
     config: &Config,
 ) -> Result<Processor<HubSpotClient, PartnerCentralClient, SystemClock>, SecretError> {
+    tracing::info!(
+        catalog = config.settings.catalog.as_str(),
+        assume_role = config.role_arn.is_some(),
+        hubspot = config.hubspot_base_url.as_str(),
+        "processor starting"
+    );
     let token = match &config.hubspot_token {
         TokenSource::Inline(token) => token.clone(),
         TokenSource::SecretArn(arn) => {

@@ -14,7 +14,7 @@ use events::{Clock, ObjectType, SYNC_OWNED_PROPERTIES, SyncEvent};
 use tracing::Instrument;
 
 use crate::Processor;
-use crate::outcome::{BatchReport, Outcome, RecordOutcome, metric_lines};
+use crate::outcome::{BatchReport, Outcome, RecordOutcome};
 use crate::ports::{AssociatedObject, Crm, Opportunities};
 use crate::sync::{DealResult, Retry};
 
@@ -27,8 +27,8 @@ pub const MIN_TIME_TO_START: Duration = Duration::from_secs(3);
 type DealCache = HashMap<(u64, String), Result<DealResult, Retry>>;
 
 /// True when every record carries a non-empty `messageId`. A record without one cannot be
-/// named in `batchItemFailures` (an empty identifier fails the whole batch anyway), so `main`
-/// fails the invocation instead: SQS then redelivers the whole batch.
+/// named in `batchItemFailures` (an empty identifier fails the whole batch anyway), so
+/// [`crate::Function`] fails the invocation instead: SQS then redelivers the whole batch.
 pub fn all_records_identifiable(event: &SqsEvent) -> bool {
     event
         .records
@@ -37,7 +37,8 @@ pub fn all_records_identifiable(event: &SqsEvent) -> bool {
 }
 
 impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
-    /// deadline: when the invocation must have answered (Lambda context deadline)
+    /// deadline: when the invocation must have answered (Lambda context deadline). Metrics are
+    /// the caller's: [`BatchReport::metric_lines`].
     pub async fn handle_batch(&self, event: SqsEvent, deadline: Instant) -> BatchReport {
         let identifiable = all_records_identifiable(&event);
         let stop_at = deadline.checked_sub(RESPONSE_MARGIN).unwrap_or(deadline);
@@ -121,17 +122,13 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             outcomes.push(out);
         }
 
-        for line in metric_lines(
-            &self.settings.metrics_namespace,
-            self.clock.now_ms(),
-            &outcomes,
-            writes,
-        ) {
-            println!("{line}");
-        }
         let mut response = SqsBatchResponse::default();
         response.batch_item_failures = failures;
-        BatchReport { response, outcomes }
+        BatchReport {
+            response,
+            outcomes,
+            writes,
+        }
     }
 
     async fn process(&self, event: &SyncEvent, cache: &mut DealCache) -> DealResult {

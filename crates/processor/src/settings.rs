@@ -1,6 +1,6 @@
 //! Start-up configuration. `SyncSettings` is what the handler needs (pure values, easy to build
-//! in tests); `Config` adds what `main` needs to build the clients. Both are read once per cold
-//! start, and every error names the variable at fault (`events::ConfigError`).
+//! in tests); `Config` adds what `main` needs to build the clients and the edge. Both are read
+//! once per cold start, and every error names the variable at fault (`events::ConfigError`).
 
 use std::collections::BTreeMap;
 
@@ -90,7 +90,6 @@ pub struct SyncSettings {
     /// HubSpot `dealstage` internal value → Partner Central stage.
     pub stage_map: BTreeMap<String, String>,
     pub default_currency: String,
-    pub metrics_namespace: String,
     /// Minimum days between today and TargetCloseDate when the deal's close date is missing
     /// or in the past.
     pub close_date_min_days: i64,
@@ -113,7 +112,6 @@ impl SyncSettings {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             default_currency: "USD".to_owned(),
-            metrics_namespace: events::emf::DEFAULT_NAMESPACE.to_owned(),
             close_date_min_days: 30,
         }
     }
@@ -145,9 +143,6 @@ impl SyncSettings {
                 });
             }
             settings.default_currency = currency;
-        }
-        if let Some(namespace) = env.optional("METRICS_NAMESPACE") {
-            settings.metrics_namespace = namespace;
         }
         Ok(settings)
     }
@@ -193,6 +188,8 @@ pub struct Config {
     pub role_arn: Option<String>,
     pub external_id: Option<String>,
     pub solution_id: Option<String>,
+    /// The CloudWatch namespace of the function's EMF metrics.
+    pub metrics_namespace: String,
 }
 
 pub const DEFAULT_HUBSPOT_BASE_URL: &str = "https://api.hubapi.com";
@@ -236,6 +233,9 @@ impl Config {
             role_arn,
             external_id,
             solution_id: env.optional("PARTNER_CENTRAL_SOLUTION_ID"),
+            metrics_namespace: env
+                .optional("METRICS_NAMESPACE")
+                .unwrap_or_else(|| events::emf::DEFAULT_NAMESPACE.to_owned()),
         })
     }
 }
@@ -268,7 +268,6 @@ mod tests {
         assert_eq!(s.catalog, Catalog::Aws);
         assert_eq!(s.trigger, SyncTrigger::NameTag);
         assert_eq!(s.default_currency, "USD");
-        assert_eq!(s.metrics_namespace, events::emf::DEFAULT_NAMESPACE);
         assert_eq!(s.stage_map["closedlost"], "Closed Lost");
     }
 
@@ -282,7 +281,6 @@ mod tests {
                 "appointmentscheduled=qualified, custom123 = Committed",
             ),
             ("DEFAULT_CURRENCY", "eur"),
-            ("METRICS_NAMESPACE", "Test"),
         ]))
         .unwrap();
         assert_eq!(s.trigger, SyncTrigger::Property("aws_co_sell".into()));
@@ -290,7 +288,6 @@ mod tests {
         assert_eq!(s.stage_map["custom123"], "Committed");
         assert_eq!(s.stage_map["closedwon"], "Launched");
         assert_eq!(s.default_currency, "EUR");
-        assert_eq!(s.metrics_namespace, "Test");
         for (name, value) in [
             ("SYNC_TRIGGER", "property:"),
             ("SYNC_TRIGGER", "tag"),
@@ -321,6 +318,7 @@ mod tests {
         );
         assert_eq!(c.hubspot_base_url, DEFAULT_HUBSPOT_BASE_URL);
         assert_eq!(c.role_arn, None);
+        assert_eq!(c.metrics_namespace, events::emf::DEFAULT_NAMESPACE);
         let c = Config::from_lookup(env(&[
             base[0],
             ("HUBSPOT_ACCESS_TOKEN", "pat-secret"),
@@ -329,6 +327,7 @@ mod tests {
             ("PARTNER_CENTRAL_ROLE_ARN", "arn:aws:iam::1:role/r"),
             ("PARTNER_CENTRAL_EXTERNAL_ID", "ext"),
             ("PARTNER_CENTRAL_SOLUTION_ID", "S-1"),
+            ("METRICS_NAMESPACE", "Test"),
         ]))
         .unwrap();
         assert!(
@@ -336,6 +335,7 @@ mod tests {
             "the inline token wins over the secret"
         );
         assert!(!format!("{c:?}").contains("pat-secret"));
+        assert_eq!(c.metrics_namespace, "Test");
         assert_eq!(c.hubspot_base_url, "http://127.0.0.1:9");
         assert_eq!(c.external_id.as_deref(), Some("ext"));
         assert_eq!(c.solution_id.as_deref(), Some("S-1"));

@@ -237,7 +237,7 @@ async fn records_without_message_id_fail_the_whole_batch() {
     assert_eq!(
         failures(&report),
         ["m1"],
-        "the identifiable record is reported; main returns Err"
+        "the identifiable record is reported; Function::invoke fails the invocation"
     );
     assert_eq!(outcomes(&report), ["transient_error", "transient_error"]);
     assert!(env.hubspot.requests().is_empty());
