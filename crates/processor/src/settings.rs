@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_partnercentralselling::types::Stage;
 use events::{ConfigError, Env, SecretString};
 
 /// Which Partner Central catalog to write to. No default: writing to the real `AWS` catalog
@@ -58,17 +59,6 @@ impl SyncTrigger {
         }
     }
 }
-
-/// The Partner Central stages, as the API spells them.
-pub const STAGES: [&str; 7] = [
-    "Prospect",
-    "Qualified",
-    "Technical Validation",
-    "Business Validation",
-    "Committed",
-    "Launched",
-    "Closed Lost",
-];
 
 /// HubSpot's default sales pipeline mapped to Partner Central stages. `closedwon` becomes
 /// `Launched` (the deal is won; the workload goes live).
@@ -163,10 +153,15 @@ pub fn parse_stage_map(value: &str) -> Result<BTreeMap<String, String>, ConfigEr
             ))
         })?;
         let to = to.trim();
-        let stage = STAGES
+        let stage = Stage::values()
             .iter()
             .find(|s| s.eq_ignore_ascii_case(to))
-            .ok_or_else(|| invalid(format!("{to:?} is not one of {}", STAGES.join(", "))))?;
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{to:?} is not one of {}",
+                    Stage::values().join(", ")
+                ))
+            })?;
         map.insert(from.trim().to_owned(), (*stage).to_owned());
     }
     Ok(map)
