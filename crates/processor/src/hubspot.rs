@@ -23,6 +23,11 @@ pub const DEFAULT_BURST: f64 = 5.0;
 pub const MAX_CONCURRENT_INVOCATIONS: f64 = 2.0;
 /// HubSpot's lowest per-app tier: requests per 10 s.
 pub const LOWEST_TIER_PER_10_S: f64 = 100.0;
+// Checked when compiling: a change of rate, burst or concurrency that could exceed the tier
+// does not build.
+const _: () = assert!(
+    MAX_CONCURRENT_INVOCATIONS * (DEFAULT_RATE * 10.0 + DEFAULT_BURST) <= LOWEST_TIER_PER_10_S
+);
 pub const MAX_ATTEMPTS: u32 = 5;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const BATCH_READ_MAX: usize = 100;
@@ -411,12 +416,6 @@ mod tests {
         );
         assert_eq!(associated(&v, "contacts", None), ["5"]);
         assert!(associated(&v, "notes", None).is_empty());
-    }
-
-    #[test]
-    fn default_rate_fits_the_lowest_tier_at_full_concurrency() {
-        let worst_10_s = MAX_CONCURRENT_INVOCATIONS * (DEFAULT_RATE * 10.0 + DEFAULT_BURST);
-        assert!(worst_10_s <= LOWEST_TIER_PER_10_S, "{worst_10_s}");
     }
 
     #[test]
