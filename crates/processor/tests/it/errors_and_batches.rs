@@ -1,13 +1,10 @@
 //! Error classification and batch semantics against the sandbox fakes: conflicts, throttling,
 //! validation errors, FIFO partial failures, unreadable messages, HubSpot rate limits, and
 //! company / note changes fanning out to deals.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Instant;
 
-use common::*;
+use crate::common::*;
 use sandbox::hubspot::{HubSpotFault, ObjectType};
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFault};
 use serde_json::json;
