@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
-use events::{SyncEvent, SystemClock, parse_body};
+use events::{Clock, SyncEvent, SystemClock, parse_body};
 use processor::domain::{CrmRecord, Deal, Note};
 use processor::{
     AssociatedObject, BatchReport, Catalog, Crm, CrmError, HubSpotClient, PartnerCentralClient,
@@ -61,6 +61,19 @@ pub fn processor_for(
     pc: &PartnerCentralFake,
     write_rate: f64,
 ) -> (TestProcessor, Arc<AtomicUsize>) {
+    processor_with_clock(hubspot, pc, write_rate, SystemClock)
+}
+
+/// `processor_for` with the clock the test holds.
+pub fn processor_with_clock<K: Clock>(
+    hubspot: &HubSpotFake,
+    pc: &PartnerCentralFake,
+    write_rate: f64,
+    clock: K,
+) -> (
+    Processor<FlakyCrm, PartnerCentralClient, K>,
+    Arc<AtomicUsize>,
+) {
     let fail_updates = Arc::new(AtomicUsize::new(0));
     let crm = FlakyCrm {
         inner: HubSpotClient::new(hubspot.base_url(), hubspot.token()).with_rate(1000.0),
@@ -72,7 +85,7 @@ pub fn processor_for(
     let processor = Processor::new(
         crm,
         opportunities,
-        SystemClock,
+        clock,
         SyncSettings::new(Catalog::Sandbox),
     );
     (processor, fail_updates)

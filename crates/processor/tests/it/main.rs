@@ -7,4 +7,5 @@ mod common;
 mod credentials;
 mod deal_sync;
 mod errors_and_batches;
+mod function;
 mod lambda_binary;
