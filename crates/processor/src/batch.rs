@@ -3,8 +3,12 @@
 //! Ordering rule: records are processed in batch order. Once a record of a message group fails,
 //! every later record of the *same group* is reported failed without being processed, so SQS
 //! redelivers them in order; records of other groups are still processed (one stuck deal never
-//! holds up the others). This is the "skip only the failed group" variant of FIFO partial
-//! batch responses (REFERENCE.md §4).
+//! holds up the others). Lambda's guidance for FIFO partial batch responses is to stop at the
+//! first failure and report it with every later message
+//! (<https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>); FIFO order
+//! only holds within a message group, so failing the rest of that group is enough. Powertools
+//! calls this variant `skip_group_on_error`
+//! (<https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/#processing-messages-from-sqs-fifo>).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
