@@ -9,9 +9,11 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_partnercentralselling::config::SharedCredentialsProvider;
+use edge::SecretError;
+use events::{ExposeSecret, SecretString, SystemClock};
 
 use crate::settings::{Config, TokenSource};
-use crate::{HubSpotClient, PartnerCentralClient, Processor, SystemClock};
+use crate::{HubSpotClient, PartnerCentralClient, Processor};
 
 /// Partner Central Selling is a single-region service.
 pub const PARTNER_CENTRAL_REGION: &str = "us-east-1";
@@ -62,10 +64,17 @@ pub fn partner_central_client(config: &SdkConfig) -> aws_sdk_partnercentralselli
 pub async fn build_processor(
     config: &Config,
 ) -> Result<Processor<HubSpotClient, PartnerCentralClient, SystemClock>, SecretError> {
+    tracing::info!(
+        catalog = config.settings.catalog.as_str(),
+        assume_role = config.role_arn.is_some(),
+        hubspot = config.hubspot_base_url.as_str(),
+        "processor starting"
+    );
     let token = match &config.hubspot_token {
         TokenSource::Inline(token) => token.clone(),
         TokenSource::SecretArn(arn) => {
-            hubspot_token_from_secret(&function_config().await, arn).await?
+            let secrets = aws_sdk_secretsmanager::Client::new(&function_config().await);
+            hubspot_token_from_secret(&secrets, arn).await?
         }
     };
     let pc_config =
@@ -82,42 +91,18 @@ pub async fn build_processor(
     ))
 }
 
-/// Why the HubSpot token could not be read from Secrets Manager.
-#[derive(Debug, thiserror::Error)]
-pub enum SecretError {
-    #[error("reading secret {arn}: {detail}")]
-    Read { arn: String, detail: String },
-    #[error("secret {arn} has no accessToken: {detail}")]
-    NoToken { arn: String, detail: String },
-}
-
-/// The `accessToken` of the stack's secret document (`events::SecretDocument`).
+/// The `accessToken` of the stack's secret document; missing or blank is
+/// [`SecretError::MissingKey`].
 pub async fn hubspot_token_from_secret(
-    config: &SdkConfig,
+    client: &aws_sdk_secretsmanager::Client,
     arn: &str,
-) -> Result<String, SecretError> {
-    let client = aws_sdk_secretsmanager::Client::new(config);
-    let out = client
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await
-        .map_err(|e| SecretError::Read {
-            arn: arn.to_owned(),
-            detail: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
-        })?;
-    let document =
-        events::SecretDocument::parse(out.secret_string().unwrap_or("")).map_err(|detail| {
-            SecretError::NoToken {
-                arn: arn.to_owned(),
-                detail,
-            }
-        })?;
-    document
+) -> Result<SecretString, SecretError> {
+    edge::load_secret_document(client, arn)
+        .await?
         .access_token
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| SecretError::NoToken {
+        .filter(|token| !token.expose_secret().trim().is_empty())
+        .ok_or_else(|| SecretError::MissingKey {
             arn: arn.to_owned(),
-            detail: "key accessToken is missing or empty".to_owned(),
+            key: "accessToken",
         })
 }

@@ -3,22 +3,23 @@
 //! Ordering rule: records are processed in batch order. Once a record of a message group fails,
 //! every later record of the *same group* is reported failed without being processed, so SQS
 //! redelivers them in order; records of other groups are still processed (one stuck deal never
-//! holds up the others). This is the "skip only the failed group" variant of FIFO partial
-//! batch responses: Lambda's rule stops at the first failure and fails every later record
-//! (<https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>); Powertools'
-//! `skip_group_on_error` narrows it to the failed group
-//! (<https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/>).
+//! holds up the others). Lambda's guidance for FIFO partial batch responses is to stop at the
+//! first failure and report it with every later message
+//! (<https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html>); FIFO order
+//! only holds within a message group, so failing the rest of that group is enough. Powertools
+//! calls this variant `skip_group_on_error`
+//! (<https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/#processing-messages-from-sqs-fifo>).
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use events::{ObjectType, SYNC_OWNED_PROPERTIES, SyncEvent};
+use events::{Clock, ObjectType, SYNC_OWNED_PROPERTIES, SyncEvent};
 use tracing::Instrument;
 
 use crate::Processor;
-use crate::outcome::{BatchReport, Outcome, RecordOutcome, metric_lines};
-use crate::ports::{AssociatedObject, Clock, Crm, Opportunities};
+use crate::outcome::{BatchReport, Outcome, RecordOutcome};
+use crate::ports::{AssociatedObject, Crm, Opportunities};
 use crate::sync::{DealResult, Retry};
 
 /// Time kept back to return the batch response after the last record.
@@ -30,8 +31,8 @@ pub const MIN_TIME_TO_START: Duration = Duration::from_secs(3);
 type DealCache = HashMap<(u64, String), Result<DealResult, Retry>>;
 
 /// True when every record carries a non-empty `messageId`. A record without one cannot be
-/// named in `batchItemFailures` (an empty identifier fails the whole batch anyway), so `main`
-/// fails the invocation instead: SQS then redelivers the whole batch.
+/// named in `batchItemFailures` (an empty identifier fails the whole batch anyway), so
+/// [`crate::Function`] fails the invocation instead: SQS then redelivers the whole batch.
 pub fn all_records_identifiable(event: &SqsEvent) -> bool {
     event
         .records
@@ -40,7 +41,8 @@ pub fn all_records_identifiable(event: &SqsEvent) -> bool {
 }
 
 impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
-    /// deadline: when the invocation must have answered (Lambda context deadline)
+    /// deadline: when the invocation must have answered (Lambda context deadline). Metrics are
+    /// the caller's: [`BatchReport::metric_lines`].
     pub async fn handle_batch(&self, event: SqsEvent, deadline: Instant) -> BatchReport {
         let identifiable = all_records_identifiable(&event);
         let stop_at = deadline.checked_sub(RESPONSE_MARGIN).unwrap_or(deadline);
@@ -124,17 +126,13 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             outcomes.push(out);
         }
 
-        for line in metric_lines(
-            &self.settings.metrics_namespace,
-            self.clock.now().timestamp_millis(),
-            &outcomes,
-            writes,
-        ) {
-            println!("{line}");
-        }
         let mut response = SqsBatchResponse::default();
         response.batch_item_failures = failures;
-        BatchReport { response, outcomes }
+        BatchReport {
+            response,
+            outcomes,
+            writes,
+        }
     }
 
     async fn process(&self, event: &SyncEvent, cache: &mut DealCache) -> DealResult {

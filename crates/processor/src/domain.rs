@@ -166,9 +166,11 @@ pub struct ExistingOpportunity {
     >,
 }
 
-/// Review statuses under which Partner Central refuses updates: AWS is reviewing
-/// or has rejected the opportunity (all three "read-only" in `LifeCycle.ReviewStatus`,
-/// <https://docs.aws.amazon.com/partner-central/latest/APIReference/API_LifeCycle.html>).
+/// Review statuses under which Partner Central refuses updates: updates are blocked while AWS
+/// reviews (Submitted, In review:
+/// <https://docs.aws.amazon.com/partner-central/latest/selling-api/working-with-opportunity-updates.html>)
+/// and a Rejected opportunity is read-only
+/// (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_LifeCycle.html>).
 pub const READ_ONLY_REVIEW_STATUSES: [&str; 3] = ["Submitted", "In review", "Rejected"];
 
 impl ExistingOpportunity {

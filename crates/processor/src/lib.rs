@@ -1,13 +1,15 @@
 //! The processor Lambda: consumes `SyncEvent`s from the SQS FIFO queue and makes AWS Partner
 //! Central opportunities match the current HubSpot deals, companies, contacts and notes.
 //!
-//! The handler ([`Processor`]) is generic over three ports ([`Crm`], [`Opportunities`],
-//! [`Clock`]); `main` passes [`HubSpotClient`] and [`PartnerCentralClient`]. See
+//! The handler ([`Processor`]) is generic over three ports ([`Crm`], [`Opportunities`] and the
+//! workspace's [`events::Clock`]); [`Function`] is its Lambda edge, shared by `main` and
+//! `sync-local`. `main` passes [`HubSpotClient`] and [`PartnerCentralClient`]. See
 //! `docs/architecture.md` for the flow and why it is level-triggered.
 
 pub mod aws;
 mod batch;
 pub mod domain;
+mod function;
 pub mod hubspot;
 pub mod mapping;
 mod outcome;
@@ -19,14 +21,13 @@ pub mod settings;
 mod sync;
 
 pub use batch::{MIN_TIME_TO_START, RESPONSE_MARGIN, all_records_identifiable};
+use events::Clock;
+pub use function::{Function, FunctionError};
 pub use hubspot::HubSpotClient;
 pub use outcome::{BatchReport, Outcome, RecordOutcome, metric_lines};
 pub use partner_central::PartnerCentralClient;
-pub use ports::{
-    AssociatedObject, Clock, Crm, CrmError, FixedClock, Opportunities, OpportunityError,
-    SystemClock,
-};
-pub use settings::{Catalog, Config, ConfigError, SyncSettings, SyncTrigger};
+pub use ports::{AssociatedObject, Crm, CrmError, Opportunities, OpportunityError};
+pub use settings::{Catalog, Config, SyncSettings, SyncTrigger};
 pub use sync::{DealResult, MAX_CONFLICT_RETRIES, client_token};
 
 /// The batch handler. Build once per cold start; `handle_batch` per invocation.
@@ -49,5 +50,10 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
 
     pub fn settings(&self) -> &SyncSettings {
         &self.settings
+    }
+
+    /// The clock the handler reads: metric timestamps and invocation deadlines use it too.
+    pub fn clock(&self) -> &K {
+        &self.clock
     }
 }

@@ -89,6 +89,15 @@ pub struct RecordOutcome {
 pub struct BatchReport {
     pub response: SqsBatchResponse,
     pub outcomes: Vec<RecordOutcome>,
+    /// Successful Partner Central writes (create, update, associate) of the whole batch.
+    pub writes: u64,
+}
+
+impl BatchReport {
+    /// The batch's EMF lines (see [`metric_lines`]).
+    pub fn metric_lines(&self, namespace: &str, timestamp_ms: i64) -> Vec<String> {
+        metric_lines(namespace, timestamp_ms, &self.outcomes, self.writes)
+    }
 }
 
 /// EMF lines for one batch: one `SyncOutcome` count per outcome seen, one

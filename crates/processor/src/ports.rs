@@ -1,6 +1,6 @@
 //! The handler's view of the outside world: one trait per system, named after what it does for
 //! us. `main` passes the HTTP/SDK adapters; tests pass the same adapters pointed at the sandbox
-//! fakes, or in-memory doubles.
+//! fakes, or in-memory doubles. Time is the workspace's one clock, `events::Clock`.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -152,29 +152,4 @@ pub trait Opportunities: Send + Sync {
         partner_id: &str,
         company_name: Option<&str>,
     ) -> impl Future<Output = Result<Option<String>, OpportunityError>> + Send;
-}
-
-/// Wall-clock time, injectable so tests control "today" (close-date clamping).
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The real clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// A clock stopped at one instant, for tests and replays.
-#[derive(Debug, Clone, Copy)]
-pub struct FixedClock(pub DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
 }

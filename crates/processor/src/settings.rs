@@ -1,17 +1,11 @@
 //! Start-up configuration. `SyncSettings` is what the handler needs (pure values, easy to build
-//! in tests); `Config` adds what `main` needs to build the clients. Both are read once per cold
-//! start, and every error names the variable at fault.
+//! in tests); `Config` adds what `main` needs to build the clients and the edge. Both are read
+//! once per cold start, and every error names the variable at fault (`events::ConfigError`).
 
 use std::collections::BTreeMap;
 
-/// What went wrong reading the environment; always names the variable.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("environment variable {0} is required")]
-    Missing(&'static str),
-    #[error("environment variable {name} is invalid: {reason}")]
-    Invalid { name: &'static str, reason: String },
-}
+use aws_sdk_partnercentralselling::types::Stage;
+use events::{ConfigError, Env, SecretString};
 
 /// Which Partner Central catalog to write to. No default: writing to the real `AWS` catalog
 /// by accident would create real opportunities.
@@ -66,17 +60,6 @@ impl SyncTrigger {
     }
 }
 
-/// The Partner Central stages, as the API spells them.
-pub const STAGES: [&str; 7] = [
-    "Prospect",
-    "Qualified",
-    "Technical Validation",
-    "Business Validation",
-    "Committed",
-    "Launched",
-    "Closed Lost",
-];
-
 /// HubSpot's default sales pipeline mapped to Partner Central stages. `closedwon` becomes
 /// `Launched` (the deal is won; the workload goes live).
 pub const DEFAULT_STAGE_MAP: [(&str, &str); 7] = [
@@ -97,7 +80,6 @@ pub struct SyncSettings {
     /// HubSpot `dealstage` internal value → Partner Central stage.
     pub stage_map: BTreeMap<String, String>,
     pub default_currency: String,
-    pub metrics_namespace: String,
     /// Minimum days between today and TargetCloseDate when the deal's close date is missing
     /// or in the past.
     pub close_date_min_days: i64,
@@ -120,7 +102,6 @@ impl SyncSettings {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             default_currency: "USD".to_owned(),
-            metrics_namespace: events::emf::DEFAULT_NAMESPACE.to_owned(),
             close_date_min_days: 30,
         }
     }
@@ -131,20 +112,20 @@ impl SyncSettings {
 
     /// `from_env` over any lookup, so tests need not touch the process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let catalog = Catalog::parse(
-            &get("PARTNER_CENTRAL_CATALOG")
-                .ok_or(ConfigError::Missing("PARTNER_CENTRAL_CATALOG"))?,
-        )?;
+        Self::read(&Env::new(get))
+    }
+
+    fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let catalog = Catalog::parse(&env.required("PARTNER_CENTRAL_CATALOG")?)?;
         let mut settings = SyncSettings::new(catalog);
-        if let Some(trigger) = get("SYNC_TRIGGER") {
+        if let Some(trigger) = env.optional("SYNC_TRIGGER") {
             settings.trigger = SyncTrigger::parse(&trigger)?;
         }
-        if let Some(map) = get("STAGE_MAP") {
+        if let Some(map) = env.optional("STAGE_MAP") {
             settings.stage_map.extend(parse_stage_map(&map)?);
         }
-        if let Some(currency) = get("DEFAULT_CURRENCY") {
-            let currency = currency.trim().to_ascii_uppercase();
+        if let Some(currency) = env.optional("DEFAULT_CURRENCY") {
+            let currency = currency.to_ascii_uppercase();
             if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
                 return Err(ConfigError::Invalid {
                     name: "DEFAULT_CURRENCY",
@@ -152,9 +133,6 @@ impl SyncSettings {
                 });
             }
             settings.default_currency = currency;
-        }
-        if let Some(namespace) = get("METRICS_NAMESPACE") {
-            settings.metrics_namespace = namespace.trim().to_owned();
         }
         Ok(settings)
     }
@@ -175,33 +153,29 @@ pub fn parse_stage_map(value: &str) -> Result<BTreeMap<String, String>, ConfigEr
             ))
         })?;
         let to = to.trim();
-        let stage = STAGES
+        let stage = Stage::values()
             .iter()
             .find(|s| s.eq_ignore_ascii_case(to))
-            .ok_or_else(|| invalid(format!("{to:?} is not one of {}", STAGES.join(", "))))?;
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{to:?} is not one of {}",
+                    Stage::values().join(", ")
+                ))
+            })?;
         map.insert(from.trim().to_owned(), (*stage).to_owned());
     }
     Ok(map)
 }
 
-/// Where the HubSpot token comes from.
-#[derive(Clone, PartialEq, Eq)]
+/// Where the HubSpot token comes from. The token is a `SecretString`: `{:?}` shows it redacted.
+#[derive(Debug, Clone)]
 pub enum TokenSource {
-    Inline(String),
+    Inline(SecretString),
     SecretArn(String),
 }
 
-impl std::fmt::Debug for TokenSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TokenSource::Inline(_) => f.write_str("Inline(<redacted>)"),
-            TokenSource::SecretArn(arn) => write!(f, "SecretArn({arn})"),
-        }
-    }
-}
-
 /// The processor binary's whole configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub settings: SyncSettings,
     pub hubspot_token: TokenSource,
@@ -209,6 +183,8 @@ pub struct Config {
     pub role_arn: Option<String>,
     pub external_id: Option<String>,
     pub solution_id: Option<String>,
+    /// The CloudWatch namespace of the function's EMF metrics.
+    pub metrics_namespace: String,
 }
 
 pub const DEFAULT_HUBSPOT_BASE_URL: &str = "https://api.hubapi.com";
@@ -219,14 +195,13 @@ impl Config {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let settings = SyncSettings::from_lookup(&get)?;
-        let get = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let hubspot_token = match (get("HUBSPOT_ACCESS_TOKEN"), get("HUBSPOT_SECRET_ARN")) {
-            (Some(token), _) => TokenSource::Inline(token),
+        let env = Env::new(get);
+        let settings = SyncSettings::read(&env)?;
+        let hubspot_token = match (
+            env.optional("HUBSPOT_ACCESS_TOKEN"),
+            env.optional("HUBSPOT_SECRET_ARN"),
+        ) {
+            (Some(token), _) => TokenSource::Inline(token.into()),
             (None, Some(arn)) => TokenSource::SecretArn(arn),
             (None, None) => {
                 return Err(ConfigError::Missing(
@@ -234,8 +209,8 @@ impl Config {
                 ));
             }
         };
-        let role_arn = get("PARTNER_CENTRAL_ROLE_ARN");
-        let external_id = get("PARTNER_CENTRAL_EXTERNAL_ID");
+        let role_arn = env.optional("PARTNER_CENTRAL_ROLE_ARN");
+        let external_id = env.optional("PARTNER_CENTRAL_EXTERNAL_ID");
         if external_id.is_some() && role_arn.is_none() {
             return Err(ConfigError::Invalid {
                 name: "PARTNER_CENTRAL_EXTERNAL_ID",
@@ -245,13 +220,17 @@ impl Config {
         Ok(Config {
             settings,
             hubspot_token,
-            hubspot_base_url: get("HUBSPOT_API_BASE_URL")
+            hubspot_base_url: env
+                .optional("HUBSPOT_API_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_HUBSPOT_BASE_URL.to_owned())
                 .trim_end_matches('/')
                 .to_owned(),
             role_arn,
             external_id,
-            solution_id: get("PARTNER_CENTRAL_SOLUTION_ID"),
+            solution_id: env.optional("PARTNER_CENTRAL_SOLUTION_ID"),
+            metrics_namespace: env
+                .optional("METRICS_NAMESPACE")
+                .unwrap_or_else(|| events::emf::DEFAULT_NAMESPACE.to_owned()),
         })
     }
 }
@@ -259,6 +238,8 @@ impl Config {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use events::ExposeSecret;
+
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -282,7 +263,6 @@ mod tests {
         assert_eq!(s.catalog, Catalog::Aws);
         assert_eq!(s.trigger, SyncTrigger::NameTag);
         assert_eq!(s.default_currency, "USD");
-        assert_eq!(s.metrics_namespace, events::emf::DEFAULT_NAMESPACE);
         assert_eq!(s.stage_map["closedlost"], "Closed Lost");
     }
 
@@ -296,7 +276,6 @@ mod tests {
                 "appointmentscheduled=qualified, custom123 = Committed",
             ),
             ("DEFAULT_CURRENCY", "eur"),
-            ("METRICS_NAMESPACE", "Test"),
         ]))
         .unwrap();
         assert_eq!(s.trigger, SyncTrigger::Property("aws_co_sell".into()));
@@ -304,7 +283,6 @@ mod tests {
         assert_eq!(s.stage_map["custom123"], "Committed");
         assert_eq!(s.stage_map["closedwon"], "Launched");
         assert_eq!(s.default_currency, "EUR");
-        assert_eq!(s.metrics_namespace, "Test");
         for (name, value) in [
             ("SYNC_TRIGGER", "property:"),
             ("SYNC_TRIGGER", "tag"),
@@ -325,15 +303,17 @@ mod tests {
     fn config_token_sources_and_defaults() {
         let base = [("PARTNER_CENTRAL_CATALOG", "Sandbox")];
         assert_eq!(
-            Config::from_lookup(env(&base)),
-            Err(ConfigError::Missing(
-                "HUBSPOT_ACCESS_TOKEN or HUBSPOT_SECRET_ARN"
-            ))
+            Config::from_lookup(env(&base)).unwrap_err(),
+            ConfigError::Missing("HUBSPOT_ACCESS_TOKEN or HUBSPOT_SECRET_ARN")
         );
         let c = Config::from_lookup(env(&[base[0], ("HUBSPOT_SECRET_ARN", "arn:s")])).unwrap();
-        assert_eq!(c.hubspot_token, TokenSource::SecretArn("arn:s".into()));
+        assert!(
+            matches!(&c.hubspot_token, TokenSource::SecretArn(arn) if arn == "arn:s"),
+            "{c:?}"
+        );
         assert_eq!(c.hubspot_base_url, DEFAULT_HUBSPOT_BASE_URL);
         assert_eq!(c.role_arn, None);
+        assert_eq!(c.metrics_namespace, events::emf::DEFAULT_NAMESPACE);
         let c = Config::from_lookup(env(&[
             base[0],
             ("HUBSPOT_ACCESS_TOKEN", "pat-secret"),
@@ -342,10 +322,15 @@ mod tests {
             ("PARTNER_CENTRAL_ROLE_ARN", "arn:aws:iam::1:role/r"),
             ("PARTNER_CENTRAL_EXTERNAL_ID", "ext"),
             ("PARTNER_CENTRAL_SOLUTION_ID", "S-1"),
+            ("METRICS_NAMESPACE", "Test"),
         ]))
         .unwrap();
-        assert_eq!(c.hubspot_token, TokenSource::Inline("pat-secret".into()));
+        assert!(
+            matches!(&c.hubspot_token, TokenSource::Inline(t) if t.expose_secret() == "pat-secret"),
+            "the inline token wins over the secret"
+        );
         assert!(!format!("{c:?}").contains("pat-secret"));
+        assert_eq!(c.metrics_namespace, "Test");
         assert_eq!(c.hubspot_base_url, "http://127.0.0.1:9");
         assert_eq!(c.external_id.as_deref(), Some("ext"));
         assert_eq!(c.solution_id.as_deref(), Some("S-1"));

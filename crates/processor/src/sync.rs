@@ -4,13 +4,14 @@
 
 use std::collections::BTreeMap;
 
+use events::Clock;
 use sha2::{Digest, Sha256};
 
 use crate::Processor;
 use crate::domain::{DealSnapshot, ExistingOpportunity};
 use crate::mapping::{self, Desired, OWN_NOTE_PREFIX, values};
 use crate::outcome::Outcome;
-use crate::ports::{Clock, Crm, CrmError, Opportunities, OpportunityError};
+use crate::ports::{Crm, CrmError, Opportunities, OpportunityError};
 use crate::reconcile::reconcile;
 
 /// UpdateOpportunity attempts when `LastModifiedDate` keeps moving under us.
@@ -106,7 +107,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             notes,
         };
 
-        let today = self.clock.now().date_naive();
+        let today = self.clock.today();
         let desired = match mapping::desired_opportunity(&snapshot, &self.settings, today) {
             Ok(d) => d,
             Err(e) => return self.data_error(&snapshot, linked, e.to_string()).await,
@@ -257,7 +258,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             }
         }
         let title = existing.fields.project.title.clone();
-        let today = self.clock.now().date_naive();
+        let today = self.clock.today();
         for kept in reconcile(&existing, &mut fields, desired.close_date_clamped, today) {
             tracing::info!(
                 opportunity_id = id.as_str(),

@@ -1,5 +1,7 @@
 //! Countries and US states as Partner Central wants them.
 
+use aws_sdk_partnercentralselling::types::CountryCode;
+
 use super::countries::{ALPHA3, COUNTRY_NAMES};
 
 /// HubSpot's `country` is free text: an ISO alpha-2 or alpha-3 code, or an English name
@@ -11,7 +13,7 @@ pub fn country_code(input: &str) -> Option<&'static str> {
     }
     let upper = trimmed.to_ascii_uppercase();
     if upper.len() == 2
-        && let Some((_, code)) = COUNTRY_NAMES.iter().find(|(_, c)| *c == upper)
+        && let Some(code) = CountryCode::values().iter().find(|c| **c == upper)
     {
         return Some(code);
     }
@@ -116,7 +118,6 @@ pub fn us_state(input: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_partnercentralselling::types::CountryCode;
 
     #[test]
     fn countries_by_code_name_and_alias() {

@@ -1,37 +1,7 @@
 //! HubSpot's company `industry` (an enumeration of ~150 LinkedIn-style values such as
-//! `COMPUTER_SOFTWARE`) to Partner Central's 28 `Industry` values.
+//! `COMPUTER_SOFTWARE`) to Partner Central's 28 `Industry` values (the SDK enum's `values()`).
 
-/// The 28 values of the API's `Industry` enum.
-pub const INDUSTRIES: [&str; 28] = [
-    "Aerospace",
-    "Agriculture",
-    "Automotive",
-    "Computers and Electronics",
-    "Consumer Goods",
-    "Education",
-    "Energy - Oil and Gas",
-    "Energy - Power and Utilities",
-    "Financial Services",
-    "Gaming",
-    "Government",
-    "Healthcare",
-    "Hospitality",
-    "Life Sciences",
-    "Manufacturing",
-    "Marketing and Advertising",
-    "Media and Entertainment",
-    "Mining",
-    "Non-Profit Organization",
-    "Other",
-    "Professional Services",
-    "Real Estate and Construction",
-    "Retail",
-    "Software and Internet",
-    "Telecommunications",
-    "Transportation and Logistics",
-    "Travel",
-    "Wholesale and Distribution",
-];
+use aws_sdk_partnercentralselling::types::Industry;
 
 /// Exact HubSpot values whose keywords would mislead the fallback below.
 const EXACT: [(&str, &str); 16] = [
@@ -127,7 +97,10 @@ const LATE_KEYWORDS: [(&str, &str); 8] = [
 /// HubSpot value humanised (`ANIMATION` → `Animation`).
 pub fn industry(hubspot: &str) -> (&'static str, Option<String>) {
     let value = hubspot.trim();
-    if let Some(pc) = INDUSTRIES.iter().find(|i| i.eq_ignore_ascii_case(value)) {
+    if let Some(pc) = Industry::values()
+        .iter()
+        .find(|i| i.eq_ignore_ascii_case(value))
+    {
         return (pc, None);
     }
     let key = value
@@ -160,15 +133,12 @@ fn humanise(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_partnercentralselling::types::Industry;
 
     #[test]
-    fn the_list_is_exactly_the_sdk_enum() {
-        let mut ours: Vec<&str> = INDUSTRIES.to_vec();
-        let mut sdk: Vec<&str> = Industry::values().to_vec();
-        ours.sort_unstable();
-        sdk.sort_unstable();
-        assert_eq!(ours, sdk);
+    fn every_industry_the_tables_produce_is_an_sdk_value() {
+        for (hubspot, pc) in EXACT.iter().chain(&KEYWORDS).chain(&LATE_KEYWORDS) {
+            assert!(Industry::values().contains(pc), "{hubspot} → {pc}");
+        }
     }
 
     #[test]

@@ -7,16 +7,17 @@ pub mod geo;
 pub mod industry;
 pub mod values;
 
+use aws_sdk_partnercentralselling::types::{
+    ClosedLostReason, DeliveryModel, OpportunityType, PrimaryNeedFromAws,
+};
 use chrono::NaiveDate;
+use events::partner_central::CUSTOMER_USE_CASES;
 
 use crate::domain::{
     Account, Address, CrmRecord, DealSnapshot, LifeCycle, OpportunityFields, Person, Project, Spend,
 };
 use crate::settings::{SyncSettings, SyncTrigger};
 
-pub use choices::{
-    CLOSED_LOST_REASONS, DELIVERY_MODELS, OPPORTUNITY_TYPES, PRIMARY_NEEDS, USE_CASES,
-};
 use choices::{pick_many, pick_one};
 
 /// Field limits from the Partner Central API reference.
@@ -38,6 +39,7 @@ pub const DEFAULT_DELIVERY_MODEL: &str = "Other";
 pub const DEFAULT_PRIMARY_NEED: &str = "Co-Sell - Deal Support";
 pub const DEFAULT_USE_CASE: &str = "Migration/Database Migration";
 pub const DEFAULT_OPPORTUNITY_TYPE: &str = "Net New Business";
+pub const DEFAULT_CLOSED_LOST_REASON: &str = "Other";
 
 /// The opportunity to write, plus what the mapping had to adjust (logged, not errors).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,9 +165,12 @@ pub fn desired_opportunity(
         ));
     }
     let closed_lost_reason = (stage == "Closed Lost").then(|| {
-        pick_one(deal.prop("aws_closed_lost_reason"), &CLOSED_LOST_REASONS)
-            .unwrap_or("Other")
-            .to_owned()
+        pick_one(
+            deal.prop("aws_closed_lost_reason"),
+            ClosedLostReason::values(),
+        )
+        .unwrap_or(DEFAULT_CLOSED_LOST_REASON)
+        .to_owned()
     });
 
     if !problems.is_empty() {
@@ -188,12 +193,12 @@ pub fn desired_opportunity(
 
     let fields = OpportunityFields {
         partner_opportunity_identifier: deal.id().to_owned(),
-        opportunity_type: pick_one(deal.prop("aws_opportunity_type"), &OPPORTUNITY_TYPES)
+        opportunity_type: pick_one(deal.prop("aws_opportunity_type"), OpportunityType::values())
             .unwrap_or(DEFAULT_OPPORTUNITY_TYPE)
             .to_owned(),
         primary_needs_from_aws: pick_many(
             deal.prop("aws_primary_needs"),
-            &PRIMARY_NEEDS,
+            PrimaryNeedFromAws::values(),
             DEFAULT_PRIMARY_NEED,
         ),
         contacts,
@@ -205,13 +210,13 @@ pub fn desired_opportunity(
                 deal.id(),
             ),
             customer_use_case: Some(
-                pick_one(deal.prop("aws_use_case"), &USE_CASES)
+                pick_one(deal.prop("aws_use_case"), &CUSTOMER_USE_CASES)
                     .unwrap_or(DEFAULT_USE_CASE)
                     .to_owned(),
             ),
             delivery_models: pick_many(
                 deal.prop("aws_delivery_models"),
-                &DELIVERY_MODELS,
+                DeliveryModel::values(),
                 DEFAULT_DELIVERY_MODEL,
             ),
             sales_activities: sales_activities(&stage),

@@ -214,6 +214,17 @@ fn closed_lost_carries_a_reason() {
             .as_deref(),
         Some("Price")
     );
+    props.pop();
+    props.push(("aws_closed_lost_reason", "lost to competitor - vmware"));
+    assert_eq!(
+        map(&snapshot(&props))
+            .fields
+            .life_cycle
+            .closed_lost_reason
+            .as_deref(),
+        Some("Lost to Competitor - VMWare"),
+        "every ClosedLostReason the API accepts"
+    );
 }
 
 #[test]
@@ -394,22 +405,16 @@ fn multi_selects_and_enums_from_deal_properties() {
 }
 
 #[test]
-fn enum_lists_match_the_sdk() {
-    use aws_sdk_partnercentralselling::types::{
-        DeliveryModel, OpportunityType, PrimaryNeedFromAws,
-    };
-    let same = |ours: &[&str], sdk: &[&str]| {
-        let mut a = ours.to_vec();
-        let mut b = sdk.to_vec();
-        a.sort_unstable();
-        b.sort_unstable();
-        assert_eq!(a, b);
-    };
-    same(&DELIVERY_MODELS, DeliveryModel::values());
-    same(&OPPORTUNITY_TYPES, OpportunityType::values());
-    same(&PRIMARY_NEEDS, PrimaryNeedFromAws::values());
-    let reasons = aws_sdk_partnercentralselling::types::ClosedLostReason::values();
-    assert!(CLOSED_LOST_REASONS.iter().all(|r| reasons.contains(r)));
+fn defaults_are_values_the_api_accepts() {
+    use aws_sdk_partnercentralselling::types::Stage;
+    assert!(DeliveryModel::values().contains(&DEFAULT_DELIVERY_MODEL));
+    assert!(PrimaryNeedFromAws::values().contains(&DEFAULT_PRIMARY_NEED));
+    assert!(OpportunityType::values().contains(&DEFAULT_OPPORTUNITY_TYPE));
+    assert!(CUSTOMER_USE_CASES.contains(&DEFAULT_USE_CASE));
+    assert!(ClosedLostReason::values().contains(&DEFAULT_CLOSED_LOST_REASON));
+    for (hubspot, stage) in crate::settings::DEFAULT_STAGE_MAP {
+        assert!(Stage::values().contains(&stage), "{hubspot} → {stage}");
+    }
 }
 
 #[test]

@@ -35,8 +35,11 @@ macro_rules! validation {
     };
 }
 
-/// Pages of ListOpportunities scanned when looking an opportunity up without a company filter.
-const MAX_LOOKUP_PAGES: u32 = 20;
+/// ListOpportunities `MaxResults` upper bound.
+const LIST_PAGE_SIZE: i32 = 100;
+/// Summaries scanned when looking an opportunity up (20 pages of 100): without a company
+/// filter the lookup reads the catalog's opportunities, so it is bounded.
+const MAX_LOOKUP_SUMMARIES: usize = 2000;
 
 #[derive(Debug)]
 pub struct PartnerCentralClient {
@@ -172,29 +175,24 @@ impl Opportunities for PartnerCentralClient {
         partner_id: &str,
         company_name: Option<&str>,
     ) -> Result<Option<String>, OpportunityError> {
-        let mut next_token: Option<String> = None;
-        for _ in 0..MAX_LOOKUP_PAGES {
-            let out = self
-                .client
-                .list_opportunities()
-                .catalog(self.catalog())
-                .max_results(100)
-                .set_customer_company_name(company_name.map(|n| vec![n.to_owned()]))
-                .set_next_token(next_token.take())
-                .send()
-                .await
-                .map_err(|e| classify(e, validation!(ListOpportunitiesError)))?;
-            let found = out
-                .opportunity_summaries()
-                .iter()
-                .find(|s| s.partner_opportunity_identifier() == Some(partner_id))
-                .and_then(|s| s.id().map(str::to_owned));
-            if found.is_some() {
-                return Ok(found);
-            }
-            match out.next_token() {
-                Some(t) if !t.is_empty() => next_token = Some(t.to_owned()),
-                _ => return Ok(None),
+        let mut summaries = self
+            .client
+            .list_opportunities()
+            .catalog(self.catalog())
+            .set_customer_company_name(company_name.map(|n| vec![n.to_owned()]))
+            .into_paginator()
+            .page_size(LIST_PAGE_SIZE)
+            .items()
+            .send();
+        for _ in 0..MAX_LOOKUP_SUMMARIES {
+            let Some(summary) = summaries.next().await else {
+                return Ok(None);
+            };
+            let summary = summary.map_err(|e| classify(e, validation!(ListOpportunitiesError)))?;
+            if summary.partner_opportunity_identifier() == Some(partner_id)
+                && let Some(id) = summary.id()
+            {
+                return Ok(Some(id.to_owned()));
             }
         }
         Ok(None)

@@ -4,70 +4,25 @@
 //! The endpoint variables (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING`)
 //! are read by aws-config from the process environment, which a test cannot change safely
 //! (`unsafe_code` is forbidden). So the parent test re-runs this test binary for one `child_*`
-//! test with the variables set, and checks what reached the fakes. The children are `ignore`d
-//! so they never run on their own.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::process::Command;
+//! test with the variables set (`common::run_child`), and checks what reached the fakes. The
+//! children are `ignore`d so they never run on their own.
 
 use aws_sdk_secretsmanager::config::ProvideCredentials;
+use edge::SecretError;
+use events::ExposeSecret;
 use processor::{Catalog, Opportunities, OpportunityError, PartnerCentralClient, aws};
 use sandbox::partner_central::PartnerCentralFake;
 
+use crate::common::run_child;
+
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/PartnerCentralSync";
-
-/// Runs `child` in a fresh process with only the AWS variables we choose. The wait happens on a
-/// blocking thread so the fakes (tasks of this test's runtime) keep answering the child.
-async fn run_child(child: &'static str, vars: Vec<(&'static str, String)>) {
-    tokio::task::spawn_blocking(move || run_child_blocking(child, &vars))
-        .await
-        .unwrap();
-}
-
-fn run_child_blocking(child: &str, vars: &[(&str, String)]) {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args([
-        "--exact",
-        child,
-        "--include-ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("AWS_") || name.starts_with("PARTNER_CENTRAL_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        // The function's own region differs: Partner Central must still use us-east-1.
-        .env("AWS_REGION", "eu-west-1");
-    for (name, value) in vars {
-        command.env(name, value);
-    }
-    let out = command.output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "child {child} failed:\n{text}");
-    assert!(
-        text.contains("1 passed"),
-        "child {child} did not run:\n{text}"
-    );
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assume_role_against_moto_signs_partner_central_calls() {
     let moto = sandbox::moto::endpoint();
     let pc = PartnerCentralFake::start().await.unwrap();
     run_child(
-        "child_uses_the_assumed_role",
+        "credentials::child_uses_the_assumed_role",
         vec![
             ("AWS_ENDPOINT_URL_STS", moto),
             ("AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING", pc.base_url()),
@@ -89,7 +44,7 @@ async fn assume_role_against_moto_signs_partner_central_calls() {
 async fn without_a_role_the_default_chain_is_used() {
     let pc = PartnerCentralFake::start().await.unwrap();
     run_child(
-        "child_uses_the_default_chain",
+        "credentials::child_uses_the_default_chain",
         vec![("AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING", pc.base_url())],
     )
     .await;
@@ -153,41 +108,58 @@ async fn child_uses_the_default_chain() {
 
 #[tokio::test]
 async fn hubspot_token_is_read_from_the_secret_document() {
-    let config = sandbox::moto::sdk_config().await;
-    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let secrets = aws_sdk_secretsmanager::Client::new(&sandbox::moto::sdk_config().await);
     let name = sandbox::moto::unique_name("hubspot-sync");
-    let arn = secrets
-        .create_secret()
-        .name(&name)
-        .secret_string(r#"{"clientSecret":"cs","accessToken":"pat-na1-123"}"#)
-        .send()
+    let create = |name: String, document: &'static str| {
+        let secrets = secrets.clone();
+        async move {
+            secrets
+                .create_secret()
+                .name(name)
+                .secret_string(document)
+                .send()
+                .await
+                .unwrap()
+                .arn
+                .unwrap()
+        }
+    };
+    let arn = create(
+        name.clone(),
+        r#"{"clientSecret":"cs","accessToken":"pat-na1-123"}"#,
+    )
+    .await;
+    let token = aws::hubspot_token_from_secret(&secrets, &arn)
         .await
-        .unwrap()
-        .arn
         .unwrap();
-    assert_eq!(
-        aws::hubspot_token_from_secret(&config, &arn).await.unwrap(),
-        "pat-na1-123"
-    );
+    assert_eq!(token.expose_secret(), "pat-na1-123");
 
-    let empty = secrets
-        .create_secret()
-        .name(format!("{name}-empty"))
-        .secret_string(r#"{"clientSecret":"cs"}"#)
-        .send()
-        .await
-        .unwrap()
-        .arn
-        .unwrap();
-    let err = aws::hubspot_token_from_secret(&config, &empty)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("accessToken"), "{err}");
+    for (suffix, document) in [
+        ("missing", r#"{"clientSecret":"cs"}"#),
+        ("blank", r#"{"clientSecret":"cs","accessToken":"  "}"#),
+    ] {
+        let arn = create(format!("{name}-{suffix}"), document).await;
+        let err = aws::hubspot_token_from_secret(&secrets, &arn)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                SecretError::MissingKey {
+                    key: "accessToken",
+                    ..
+                }
+            ),
+            "{suffix}: {err:?}"
+        );
+        assert!(err.to_string().contains("accessToken"), "{err}");
+    }
+
     let err = aws::hubspot_token_from_secret(
-        &config,
+        &secrets,
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope",
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("reading secret"), "{err}");
+    assert!(matches!(err, SecretError::Unreadable { .. }), "{err:?}");
 }

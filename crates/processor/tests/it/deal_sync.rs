@@ -1,10 +1,7 @@
 //! Deal sync against the sandbox fakes with the real HubSpot and Partner Central clients:
 //! create, update, no-op, coalescing, redelivery, write-back failure, submitted opportunities.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use sandbox::hubspot::{ObjectType, RequestKind};
 use sandbox::partner_central::PartnerCentralFault;
 use serde_json::json;

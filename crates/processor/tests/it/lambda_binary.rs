@@ -2,14 +2,11 @@
 //! (`sandbox::lambda_runtime_api`), configured only through its environment, talking to the
 //! HubSpot and Partner Central fakes through `HUBSPOT_API_BASE_URL` and
 //! `AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use sandbox::hubspot::HubSpotFake;
 use sandbox::lambda_runtime_api::{Invocation, RuntimeApi};
 use sandbox::partner_central::PartnerCentralFake;

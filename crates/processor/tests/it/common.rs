@@ -1,19 +1,20 @@
 //! Shared test fixtures: the sandbox fakes, the real clients pointed at them, and SQS batches
 //! shaped exactly as Lambda delivers them from a FIFO queue.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::SqsEvent;
 use chrono::{DateTime, Utc};
-use events::{SyncEvent, parse_body};
+use events::{Clock, SyncEvent, SystemClock, parse_body};
 use processor::domain::{CrmRecord, Deal, Note};
 use processor::{
     AssociatedObject, BatchReport, Catalog, Crm, CrmError, HubSpotClient, PartnerCentralClient,
-    Processor, SyncSettings, SystemClock,
+    Processor, SyncSettings,
 };
 use sandbox::hubspot::{DemoIds, HubSpotFake};
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake};
@@ -60,6 +61,19 @@ pub fn processor_for(
     pc: &PartnerCentralFake,
     write_rate: f64,
 ) -> (TestProcessor, Arc<AtomicUsize>) {
+    processor_with_clock(hubspot, pc, write_rate, SystemClock)
+}
+
+/// `processor_for` with the clock the test holds.
+pub fn processor_with_clock<K: Clock>(
+    hubspot: &HubSpotFake,
+    pc: &PartnerCentralFake,
+    write_rate: f64,
+    clock: K,
+) -> (
+    Processor<FlakyCrm, PartnerCentralClient, K>,
+    Arc<AtomicUsize>,
+) {
     let fail_updates = Arc::new(AtomicUsize::new(0));
     let crm = FlakyCrm {
         inner: HubSpotClient::new(hubspot.base_url(), hubspot.token()).with_rate(1000.0),
@@ -71,7 +85,7 @@ pub fn processor_for(
     let processor = Processor::new(
         crm,
         opportunities,
-        SystemClock,
+        clock,
         SyncSettings::new(Catalog::Sandbox),
     );
     (processor, fail_updates)
@@ -244,4 +258,53 @@ impl Crm for FlakyCrm {
     ) -> Result<(), CrmError> {
         self.inner.create_deal_note(deal_id, body, timestamp).await
     }
+}
+
+/// Runs the `#[ignore]`d test `child` (its full path, `module::name`) of this binary in a fresh
+/// process with only the AWS variables we choose, asserts that it ran and passed, and returns
+/// what it wrote to stdout. The wait happens on a blocking thread so the fakes (tasks of this
+/// test's runtime) keep answering the child.
+pub async fn run_child(child: &'static str, vars: Vec<(&'static str, String)>) -> String {
+    tokio::task::spawn_blocking(move || run_child_blocking(child, &vars))
+        .await
+        .unwrap()
+}
+
+fn run_child_blocking(child: &str, vars: &[(&str, String)]) -> String {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args([
+        "--exact",
+        child,
+        "--include-ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("AWS_") || name.starts_with("PARTNER_CENTRAL_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        // The function's own region differs: Partner Central must still use us-east-1.
+        .env("AWS_REGION", "eu-west-1");
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let out = command.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "child {child} failed:\n{text}");
+    assert!(
+        text.contains("1 passed"),
+        "child {child} did not run:\n{text}"
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

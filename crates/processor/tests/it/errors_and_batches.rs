@@ -1,13 +1,10 @@
 //! Error classification and batch semantics against the sandbox fakes: conflicts, throttling,
 //! validation errors, FIFO partial failures, unreadable messages, HubSpot rate limits, and
 //! company / note changes fanning out to deals.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
 
 use std::time::Instant;
 
-use common::*;
+use crate::common::*;
 use sandbox::hubspot::{HubSpotFault, ObjectType};
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFault};
 use serde_json::json;
@@ -237,7 +234,7 @@ async fn records_without_message_id_fail_the_whole_batch() {
     assert_eq!(
         failures(&report),
         ["m1"],
-        "the identifiable record is reported; main returns Err"
+        "the identifiable record is reported; Function::invoke fails the invocation"
     );
     assert_eq!(outcomes(&report), ["transient_error", "transient_error"]);
     assert!(env.hubspot.requests().is_empty());
