@@ -195,6 +195,8 @@ impl RunArgs {
                 ..PollerConfig::default()
             },
             function_timeout: Duration::from_secs(self.function_timeout_secs),
+            // A person reads the trail and a summary; machines get the raw EMF lines.
+            raw_metrics: self.log_format == LogFormat::Json,
         })
     }
 }

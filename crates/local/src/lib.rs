@@ -1,13 +1,14 @@
 //! `sync-local`: the HubSpot → Partner Central pipeline on one machine, running the same
 //! handler code as the Lambdas. See `docs/local.md`.
 
-pub mod adapters;
 pub mod cli;
 pub mod demo;
+pub mod faults;
+pub mod invocation;
 pub mod load;
+pub mod metrics;
 pub mod pipeline;
 pub mod poller;
-pub mod queue;
 pub mod server;
 pub mod status;
 pub mod webhook;

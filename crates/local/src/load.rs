@@ -12,7 +12,6 @@ use serde_json::Value;
 
 use crate::cli::{LoadArgs, Mode, RunArgs};
 use crate::pipeline::Pipeline;
-use crate::queue::FifoQueue;
 use crate::webhook::{EventFactory, WebhookClient};
 
 /// HubSpot retries a failed delivery; the load does too (quickly).

@@ -1,13 +1,15 @@
 //! `sync-local`: wiring only — parse the command line, start the pipeline, run the mode.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
 use local::cli::{Cli, Command, LogFormat, Mode, ReprocessArgs, RunArgs};
 use local::demo::{Demo, print_trail};
+use local::metrics;
 use local::pipeline::Pipeline;
-use local::queue::{AnyQueue, SqsFifo};
+use queue::SqsFifo;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -65,7 +67,7 @@ async fn serve(args: &RunArgs) -> anyhow::Result<ExitCode> {
         pipeline.webhook_url()
     );
     println!("  GET  {}/status", pipeline.base_url());
-    println!("  queue: {}", pipeline.queue.kind());
+    println!("  queue: {}", pipeline.queue_kind);
     if let Some(sandbox) = &pipeline.sandbox {
         println!("  HubSpot fake:         {}", sandbox.hubspot.base_url());
         println!(
@@ -100,7 +102,7 @@ async fn demo(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     println!(
         "sync-local demo: webhooks → {} → {} queue (+ DLQ) → processor → HubSpot / Partner Central sandbox",
         pipeline.webhook_url(),
-        pipeline.queue.kind()
+        pipeline.queue_kind
     );
     let started = std::time::Instant::now();
     let (trail, failed) = {
@@ -117,6 +119,10 @@ async fn demo(mut args: RunArgs) -> anyhow::Result<ExitCode> {
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    println!(
+        "metrics (what CloudWatch would count):\n{}",
+        metrics::summary(&pipeline.status)
     );
     pipeline.shutdown().await;
     if failed.is_empty() {
@@ -139,10 +145,14 @@ async fn reprocess(run: &RunArgs, args: &ReprocessArgs) -> anyhow::Result<ExitCo
         (Some(queue_url), Some(dlq_url)) => {
             let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             let client = aws_sdk_sqs::Client::new(&config);
-            let queue = AnyQueue::Sqs(SqsFifo::connect(client.clone(), queue_url).await?);
-            let dlq = AnyQueue::Sqs(SqsFifo::connect(client, dlq_url).await?);
-            let request = reprocess_dlq::ReprocessRequest::from_payload(request)?;
-            serde_json::to_value(local::server::run_reprocessor(&queue, &dlq, request).await)?
+            let queue = Arc::new(SqsFifo::new(client.clone(), queue_url));
+            let dlq = Arc::new(SqsFifo::new(client, dlq_url));
+            let function = reprocess_dlq::Function::new(
+                reprocess_dlq::Reprocessor::new(queue, dlq),
+                events::emf::DEFAULT_NAMESPACE,
+                Arc::new(edge::Stdout),
+            );
+            serde_json::to_value(local::server::invoke_reprocessor(&function, request).await?)?
         }
         _ => {
             let url = format!("{}/reprocess-dlq", args.server.trim_end_matches('/'));

@@ -6,16 +6,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use processor::{
-    Catalog, HubSpotClient, PartnerCentralClient, Processor, SyncSettings, SystemClock,
-};
+use events::SystemClock;
+use processor::{Catalog, Function, HubSpotClient, PartnerCentralClient, Processor, SyncSettings};
+use queue::{EmbeddedQueue, Queue, QueueSettings, SqsFifo};
 use sandbox::hubspot::{DemoIds, HubSpotConfig, HubSpotFake};
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake, Rate};
 use tokio::sync::watch;
 
-use crate::adapters::{Faults, ProcessorHandler, ReceiptQueue};
+use crate::faults::{Faults, FaultyQueue, ProcessorHandler};
+use crate::metrics::LocalMetrics;
 use crate::poller::{self, PollerConfig};
-use crate::queue::{AnyQueue, EmbeddedQueue, FifoQueue, QueueSettings, SqsFifo, WallClock};
 use crate::server::{self, AppState, WEBHOOK_PATH};
 use crate::status::Status;
 
@@ -77,6 +77,8 @@ pub struct PipelineOptions {
     pub poller: PollerConfig,
     /// The processor Lambda's timeout (deadline of each invocation).
     pub function_timeout: Duration,
+    /// Print the functions' raw EMF lines to stdout (as Lambda does) besides adding them up.
+    pub raw_metrics: bool,
 }
 
 impl PipelineOptions {
@@ -103,6 +105,7 @@ impl PipelineOptions {
                 ..PollerConfig::default()
             },
             function_timeout: Duration::from_secs(30),
+            raw_metrics: false,
         }
     }
 }
@@ -117,9 +120,12 @@ pub struct Sandbox {
 pub struct Pipeline {
     pub addr: SocketAddr,
     pub status: Arc<Status>,
-    pub queue: AnyQueue,
-    pub dlq: AnyQueue,
+    pub queue: Queue,
+    pub dlq: Queue,
+    /// `embedded` or `sqs`.
+    pub queue_kind: &'static str,
     pub faults: Arc<Faults>,
+    reprocessor: Arc<AppState>,
     pub sandbox: Option<Sandbox>,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -127,37 +133,35 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub async fn start(options: PipelineOptions) -> anyhow::Result<Self> {
-        let (queue, dlq) = match options.queue {
+        let (queue, dlq, queue_kind): (Queue, Queue, _) = match options.queue {
             QueueChoice::Embedded {
                 visibility_timeout,
                 max_receive_count,
             } => {
                 let settings =
                     QueueSettings::new("sync-local", visibility_timeout, Some(max_receive_count));
-                let (q, d) = EmbeddedQueue::with_dlq(settings, Arc::new(WallClock));
-                (AnyQueue::Embedded(q), AnyQueue::Embedded(d))
+                let (q, d) = EmbeddedQueue::with_dlq(settings, Arc::new(SystemClock));
+                (Arc::new(q), Arc::new(d), "embedded")
             }
             QueueChoice::Sqs {
                 client,
                 queue_url,
                 dlq_url,
             } => (
-                AnyQueue::Sqs(
-                    SqsFifo::connect(client.clone(), queue_url)
-                        .await
-                        .context("cannot read the queue's attributes (--queue-url)")?,
-                ),
-                AnyQueue::Sqs(
-                    SqsFifo::connect(client, dlq_url)
-                        .await
-                        .context("cannot read the DLQ's attributes (--dlq-url)")?,
-                ),
+                Arc::new(SqsFifo::new(client.clone(), queue_url)),
+                Arc::new(SqsFifo::new(client, dlq_url)),
+                "sqs",
             ),
         };
 
         let (processor, sandbox) = build_processor(options.backends).await?;
         let faults = Arc::new(Faults::default());
         let status = Arc::new(Status::default());
+        let metrics = Arc::new(LocalMetrics {
+            status: status.clone(),
+            raw: options.raw_metrics,
+        });
+        let namespace = events::emf::DEFAULT_NAMESPACE;
 
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
@@ -173,22 +177,31 @@ impl Pipeline {
                 .map(|s| events::ClientSecrets::new(s, None)),
         );
         settings.public_url = Some(public_url);
-        let receipt = receipt::Receipt::new(
-            ReceiptQueue {
-                queue: queue.clone(),
-                faults: faults.clone(),
-            },
-            settings,
+        let receipt_queue = Arc::new(FaultyQueue {
+            inner: queue.clone(),
+            faults: faults.clone(),
+        });
+        let receipt = receipt::router(
+            receipt::Receipt::new(receipt_queue, settings),
+            Arc::new(SystemClock),
+            metrics.clone(),
+            namespace,
+        );
+        let reprocessor = reprocess_dlq::Function::new(
+            reprocess_dlq::Reprocessor::new(queue.clone(), dlq.clone()),
+            namespace,
+            metrics.clone(),
         );
         let state = Arc::new(AppState {
-            receipt,
             status: status.clone(),
             queue: queue.clone(),
+            queue_kind,
             dlq: dlq.clone(),
+            reprocessor,
         });
         let (stop, stopped) = watch::channel(false);
         let mut server_stop = stopped.clone();
-        let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = server::router(state.clone(), receipt).into_make_service();
         let server = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = server_stop.wait_for(|s| *s).await;
@@ -201,7 +214,7 @@ impl Pipeline {
             }
         });
         let handler = Arc::new(ProcessorHandler {
-            processor,
+            function: Function::new(processor, namespace, metrics),
             timeout: options.function_timeout,
             faults: faults.clone(),
         });
@@ -218,7 +231,9 @@ impl Pipeline {
             status,
             queue,
             dlq,
+            queue_kind,
             faults,
+            reprocessor: state,
             sandbox,
             stop,
             tasks,
@@ -266,11 +281,12 @@ impl Pipeline {
         false
     }
 
+    /// Invokes the reprocessor function with `payload` (as `aws lambda invoke` would).
     pub async fn reprocess_dlq(
         &self,
-        request: reprocess_dlq::ReprocessRequest,
-    ) -> reprocess_dlq::ReprocessSummary {
-        server::run_reprocessor(&self.queue, &self.dlq, request).await
+        payload: serde_json::Value,
+    ) -> Result<reprocess_dlq::ReprocessSummary, reprocess_dlq::RequestError> {
+        server::invoke_reprocessor(&self.reprocessor.reprocessor, payload).await
     }
 
     pub fn sandbox(&self) -> anyhow::Result<&Sandbox> {

@@ -12,8 +12,9 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use tokio::sync::watch;
 use tracing::{error, warn};
 
-use crate::queue::{FifoQueue, MAX_BATCH, QueueError, ReceivedMessage};
 use crate::status::{RecordView, Status};
+use queue::limits::MAX_BATCH;
+use queue::{Queue, QueueError, ReceivedMessage};
 
 /// What the handler answered: the Lambda response plus what happened to each record (for the
 /// trail and `GET /status`).
@@ -88,8 +89,8 @@ pub fn failed_ids(messages: &[ReceivedMessage], response: &SqsBatchResponse) -> 
 }
 
 /// Runs `config.workers` pollers until `stop` turns true.
-pub fn spawn<Q: FifoQueue, H: BatchHandler>(
-    queue: Q,
+pub fn spawn<H: BatchHandler>(
+    queue: Queue,
     handler: Arc<H>,
     status: Arc<Status>,
     config: PollerConfig,
@@ -108,14 +109,14 @@ pub fn spawn<Q: FifoQueue, H: BatchHandler>(
         .collect()
 }
 
-struct Worker<Q, H> {
-    queue: Q,
+struct Worker<H> {
+    queue: Queue,
     handler: Arc<H>,
     status: Arc<Status>,
     config: PollerConfig,
 }
 
-impl<Q: FifoQueue, H: BatchHandler> Worker<Q, H> {
+impl<H: BatchHandler> Worker<H> {
     async fn run(self, mut stop: watch::Receiver<bool>) {
         loop {
             if *stop.borrow() {
@@ -138,7 +139,7 @@ impl<Q: FifoQueue, H: BatchHandler> Worker<Q, H> {
 
     async fn invoke(&self, messages: Vec<ReceivedMessage>) {
         let _busy = self.status.batch_started();
-        let event = sqs_event(&messages, &self.queue.arn(), &self.config.region);
+        let event = sqs_event(&messages, self.queue.arn(), &self.config.region);
         let failed = match self.handler.handle(event).await {
             Ok(batch) => {
                 let failed = failed_ids(&messages, &batch.response);

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 
-use crate::queue::{ReceivedMessage, attribute};
+use queue::{ReceivedMessage, attribute};
 
 /// Records kept for `GET /status` and the trail.
 const RECENT: usize = 200;
@@ -52,6 +52,8 @@ struct Inner {
     acknowledged_dedup_ids: HashSet<String>,
     invocation_errors: u64,
     batches: u64,
+    /// Totals of the functions' EMF metrics, by metric and dimensions.
+    metrics: BTreeMap<String, u64>,
 }
 
 #[derive(Default)]
@@ -81,6 +83,7 @@ pub struct Snapshot {
     pub invocation_errors: u64,
     pub recent_receipts: Vec<ReceiptView>,
     pub recent: Vec<RecordView>,
+    pub metrics: BTreeMap<String, u64>,
 }
 
 impl Status {
@@ -170,6 +173,37 @@ impl Status {
                 .cloned()
                 .collect(),
             recent: inner.recent.iter().rev().take(50).cloned().collect(),
+            metrics: inner.metrics.clone(),
+        }
+    }
+
+    /// Adds one EMF line's counts to the totals, keyed `Function Metric{Dimension=value}`.
+    pub fn record_metric_line(&self, line: &str) {
+        let Ok(document) = serde_json::from_str::<serde_json::Value>(line) else {
+            return;
+        };
+        let directive = &document["_aws"]["CloudWatchMetrics"][0];
+        let dimensions: Vec<String> = directive["Dimensions"][0]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|name| name.as_str())
+            .filter(|name| *name != "Function")
+            .map(|name| format!("{name}={}", document[name].as_str().unwrap_or_default()))
+            .collect();
+        let function = document["Function"].as_str().unwrap_or("?");
+        let mut inner = self.lock();
+        for metric in directive["Metrics"].as_array().into_iter().flatten() {
+            let Some(name) = metric["Name"].as_str() else {
+                continue;
+            };
+            let value = document[name].as_u64().unwrap_or(0);
+            let key = if dimensions.is_empty() {
+                format!("{function} {name}")
+            } else {
+                format!("{function} {name}{{{}}}", dimensions.join(","))
+            };
+            *inner.metrics.entry(key).or_default() += value;
         }
     }
 }

@@ -24,7 +24,7 @@ impl EventFactory {
         EventFactory {
             portal,
             next: AtomicU64::new(1),
-            start_ms: receipt::now_ms(),
+            start_ms: events::Clock::now_ms(&events::SystemClock),
         }
     }
 
@@ -104,7 +104,7 @@ impl WebhookClient {
 
     /// Any bytes, v3-signed with `secret` (a wrong secret makes a forged request).
     pub async fn deliver_raw(&self, body: Vec<u8>, secret: &str) -> anyhow::Result<Delivery> {
-        let timestamp = receipt::now_ms().to_string();
+        let timestamp = events::Clock::now_ms(&events::SystemClock).to_string();
         let signature =
             events::signature::v3_signature(secret, "POST", &self.url, &body, &timestamp);
         let started = Instant::now();

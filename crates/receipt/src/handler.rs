@@ -31,6 +31,8 @@ pub struct Settings {
 /// The counts behind one request's log line and metrics.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestReport {
+    /// The request id every event of the request carries as its correlation id.
+    pub correlation_id: String,
     pub status: u16,
     pub received: usize,
     pub enqueued: usize,
@@ -122,7 +124,11 @@ impl Receipt {
 
     pub async fn handle(&self, request: &WebhookRequest, now_ms: i64) -> Handled {
         let started = Instant::now();
-        let handled = self.process(request, now_ms).await;
+        let mut handled = self.process(request, now_ms).await;
+        handled
+            .report
+            .correlation_id
+            .clone_from(&request.request_id);
         let r = &handled.report;
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         if r.status == 200 {

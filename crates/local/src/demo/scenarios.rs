@@ -5,13 +5,11 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
-use reprocess_dlq::ReprocessRequest;
 use sandbox::hubspot::ObjectType;
 use sandbox::partner_central::PartnerCentralFault;
 use serde_json::Value;
 
 use super::Demo;
-use crate::queue::FifoQueue;
 use crate::status::RecordView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -440,10 +438,7 @@ async fn poison(demo: &mut Demo<'_>, scenario: &'static str) -> anyhow::Result<(
     demo.settle().await?;
 
     let mark = demo.pipeline.status.history_len();
-    let summary = demo
-        .pipeline
-        .reprocess_dlq(ReprocessRequest::default())
-        .await;
+    let summary = demo.pipeline.reprocess_dlq(serde_json::Value::Null).await?;
     ensure!(
         summary.moved == 1,
         "reprocess-dlq moved {} message(s): {summary:?}",

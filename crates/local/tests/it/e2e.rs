@@ -2,16 +2,13 @@
 //! queue and with moto (`MOTO_ENDPOINT`, set by scripts/test.sh). Each scenario checks its own
 //! expectations (outcome, HubSpot write-back, Partner Central state); the test then checks
 //! that no deal got a duplicate opportunity.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::Queue;
 use local::demo::{Demo, Scenario};
 use local::webhook::DEMO_SECRET;
-use support::Queue;
 
 async fn run(queue: Queue, scenario: Scenario) {
-    let pipeline = support::pipeline(queue, 3).await;
+    let pipeline = crate::support::pipeline(queue, 3).await;
     {
         let mut demo = Demo::new(&pipeline, DEMO_SECRET).unwrap();
         let result = scenario.run(&mut demo).await;
@@ -20,7 +17,7 @@ async fn run(queue: Queue, scenario: Scenario) {
         }
         result.unwrap_or_else(|e| panic!("{} on {queue:?}: {e:#}", scenario.name()));
     }
-    let per_deal = support::opportunities_per_deal(&pipeline);
+    let per_deal = crate::support::opportunities_per_deal(&pipeline);
     assert!(
         per_deal.values().all(|n| *n == 1),
         "duplicates: {per_deal:?}"

@@ -1,19 +1,15 @@
 //! One test per fault, each ending with every event's effect present exactly once: one
 //! opportunity per deal, linked and synced, as many creates as opportunities, nothing left in
 //! the queue or the DLQ. Run with the embedded queue and with moto.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::time::Duration;
 
+use crate::support::Queue;
 use local::pipeline::Pipeline;
-use local::queue::FifoQueue;
 use local::webhook::{DEMO_PORTAL, DEMO_SECRET, EventFactory, WebhookClient};
 use sandbox::hubspot::{HubSpotFault, ObjectType};
 use sandbox::partner_central::PartnerCentralFault;
 use serde_json::Value;
-use support::Queue;
 
 /// Generous: redeliveries must not end in the DLQ while a storm lasts.
 const MAX_RECEIVES: u32 = 10;
@@ -27,7 +23,7 @@ struct Fixture {
 }
 
 async fn fixture(queue: Queue) -> Fixture {
-    let pipeline = support::pipeline(queue, MAX_RECEIVES).await;
+    let pipeline = crate::support::pipeline(queue, MAX_RECEIVES).await;
     let ids = pipeline.sandbox.as_ref().unwrap().demo.clone().unwrap();
     Fixture {
         client: WebhookClient::new(pipeline.webhook_url(), DEMO_SECRET),
@@ -51,7 +47,7 @@ impl Fixture {
             "queue did not drain"
         );
         let deals: Vec<&str> = self.deals.iter().map(String::as_str).collect();
-        support::assert_exactly_once(&self.pipeline, &deals);
+        crate::support::assert_exactly_once(&self.pipeline, &deals);
         assert_eq!(self.pipeline.dlq.depth().await.unwrap().total(), 0, "DLQ");
         self.pipeline.shutdown().await;
     }
@@ -118,7 +114,7 @@ async fn hubspot_429_storm(queue: Queue) {
 }
 
 async fn poison_with_short_redrive(queue: Queue) {
-    let pipeline = support::pipeline(queue, 2).await;
+    let pipeline = crate::support::pipeline(queue, 2).await;
     let sandbox = pipeline.sandbox.as_ref().unwrap();
     let ids = sandbox.demo.clone().unwrap();
     let client = WebhookClient::new(pipeline.webhook_url(), DEMO_SECRET);
@@ -139,13 +135,14 @@ async fn poison_with_short_redrive(queue: Queue) {
     // Other deals keep flowing while the poison waits in the DLQ.
     assert_eq!(client.deliver(&[healthy]).await.unwrap().status, 200);
     assert!(pipeline.wait_drained(DRAIN).await);
-    assert_eq!(support::opportunities_per_deal(&pipeline).len(), 1);
+    assert_eq!(crate::support::opportunities_per_deal(&pipeline).len(), 1);
     let summary = pipeline
-        .reprocess_dlq(reprocess_dlq::ReprocessRequest::default())
-        .await;
+        .reprocess_dlq(serde_json::Value::Null)
+        .await
+        .unwrap();
     assert_eq!((summary.moved, summary.failed), (1, 0), "{summary:?}");
     assert!(pipeline.wait_drained(DRAIN).await);
-    support::assert_exactly_once(&pipeline, &[&ids.deal_closed_lost, &ids.deal_acme]);
+    crate::support::assert_exactly_once(&pipeline, &[&ids.deal_closed_lost, &ids.deal_acme]);
     assert_eq!(pipeline.dlq.depth().await.unwrap().total(), 0);
     let hubspot = &sandbox.hubspot;
     assert!(

@@ -1,5 +1,5 @@
 //! Pipelines for the end-to-end and fault tests: the embedded queue or moto, the sandbox fakes.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,11 +1,7 @@
 //! `sync-local reprocess-dlq` against a running pipeline, as an operator uses it.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::time::Duration;
 
-use local::queue::FifoQueue;
 use local::webhook::{DEMO_PORTAL, DEMO_SECRET, EventFactory, WebhookClient};
 use sandbox::partner_central::PartnerCentralFault;
 use serde_json::Value;
@@ -30,7 +26,7 @@ async fn reprocess_dlq(server: String, extra: &'static [&'static str]) -> Value 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reprocess_dlq_asks_the_running_server() {
-    let pipeline = support::pipeline(support::Queue::Embedded, 2).await;
+    let pipeline = crate::support::pipeline(crate::support::Queue::Embedded, 2).await;
     let sandbox = pipeline.sandbox.as_ref().unwrap();
     let deal = sandbox.demo.clone().unwrap().deal_acme;
     sandbox.partner_central.fail_next_op(
@@ -57,6 +53,6 @@ async fn reprocess_dlq_asks_the_running_server() {
     let real = reprocess_dlq(pipeline.base_url(), &[]).await;
     assert_eq!(real["moved"], 1, "{real}");
     assert!(pipeline.wait_drained(Duration::from_secs(30)).await);
-    support::assert_exactly_once(&pipeline, &[&deal]);
+    crate::support::assert_exactly_once(&pipeline, &[&deal]);
     pipeline.shutdown().await;
 }

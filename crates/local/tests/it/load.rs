@@ -1,5 +1,4 @@
 //! A small run of the load command: nothing lost, no duplicate, every deal linked.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use clap::Parser;
 use local::cli::{Cli, Command};

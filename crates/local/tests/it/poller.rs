@@ -1,15 +1,15 @@
 //! The poller behaves like Lambda's SQS event source mapping: Lambda-shaped events, successes
 //! deleted, reported failures (or the whole batch on an error) redelivered after the visibility
 //! timeout, an unknown itemIdentifier failing the whole batch.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsEvent};
+use events::ManualClock;
 use local::poller::{self, BatchHandler, HandledBatch, PollerConfig};
-use local::queue::{EmbeddedQueue, FifoQueue, ManualClock, QueueSettings, SendEntry};
 use local::status::Status;
+use queue::{EmbeddedQueue, FifoQueue, QueueSettings, SendEntry};
 use tokio::sync::watch;
 
 /// Fails the listed bodies (or the whole invocation) and records every event it got.
@@ -54,7 +54,7 @@ struct Rig {
 }
 
 async fn rig(handler: Scripted) -> Rig {
-    let clock = ManualClock::default();
+    let clock = ManualClock::starting_now();
     let (queue, _dlq) = EmbeddedQueue::with_dlq(
         QueueSettings::new("poller", Duration::from_secs(30), Some(5)),
         Arc::new(clock.clone()),
@@ -67,7 +67,7 @@ async fn rig(handler: Scripted) -> Rig {
         ..PollerConfig::default()
     };
     poller::spawn(
-        queue.clone(),
+        std::sync::Arc::new(queue.clone()),
         handler.clone(),
         Arc::new(Status::default()),
         config,
@@ -124,7 +124,7 @@ async fn events_are_shaped_as_lambda_sends_them_and_successes_are_deleted() {
     assert_eq!(record["awsRegion"], "us-east-1");
     assert_eq!(record["eventSourceARN"], r.queue.arn());
     assert_eq!(record["body"], "a");
-    assert_eq!(record["md5OfBody"], local::queue::md5_hex("a"));
+    assert_eq!(record["md5OfBody"], queue::md5_hex("a"));
     assert!(record["messageId"].as_str().unwrap().len() > 10);
     assert!(record["receiptHandle"].as_str().is_some());
     for name in [

@@ -1,0 +1,10 @@
+//! sync-local's one integration-test binary: the whole pipeline on one machine.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod e2e;
+mod faults;
+mod load;
+mod poller;
+mod server;
+mod support;
