@@ -1,6 +1,6 @@
 //! Fault injection for the demo and the fault tests, at the same seams AWS can fail: the queue
-//! refusing sends (a decorator over the queue port the receipt uses) and the processor's
-//! invocation crashing halfway through a batch (the poller's handler).
+//! refusing the receipt's sends (`queue::FaultyQueue`) and the processor's invocation crashing
+//! halfway through a batch (the poller's handler).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -8,93 +8,41 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::SqsEvent;
 use processor::{Crm, Function, Opportunities};
-use queue::{Depth, FifoQueue, Queue, QueueError, ReceivedMessage, SendEntry, SendResult};
+use queue::FaultyQueue;
 
 use crate::poller::{BatchHandler, HandledBatch};
 use crate::status::RecordView;
 
-/// Switches for fault injection, shared by the decorators.
-#[derive(Debug, Default)]
+/// Switches for fault injection: the queue the receipt sends to, and the processor's crash.
+#[derive(Debug)]
 pub struct Faults {
-    /// The next n `SendMessageBatch` calls fail (queue unavailable).
-    queue_unavailable: AtomicU32,
+    /// The receipt's view of the main queue.
+    pub queue: Arc<FaultyQueue>,
     /// The next processor invocation handles only its first k records, then crashes (as a
     /// Lambda that times out or panics after some writes). Stored as k + 1; 0 = off.
     crash_after: AtomicU32,
 }
 
 impl Faults {
+    pub fn new(queue: Arc<FaultyQueue>) -> Self {
+        Faults {
+            queue,
+            crash_after: AtomicU32::new(0),
+        }
+    }
+
+    /// The receipt's next `sends` send calls fail (queue unavailable).
     pub fn queue_unavailable_for(&self, sends: u32) {
-        self.queue_unavailable.store(sends, Ordering::SeqCst);
+        self.queue.fail_next_sends(sends);
     }
 
     pub fn crash_next_batch_after(&self, records: u32) {
         self.crash_after.store(records + 1, Ordering::SeqCst);
     }
 
-    fn take_unavailable(&self) -> bool {
-        self.queue_unavailable
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-    }
-
     fn take_crash(&self) -> Option<usize> {
         let k = self.crash_after.swap(0, Ordering::SeqCst);
         (k > 0).then(|| k as usize - 1)
-    }
-}
-
-/// The queue as the receipt sees it: sends fail while a fault is armed.
-#[derive(Debug)]
-pub struct FaultyQueue {
-    pub inner: Queue,
-    pub faults: Arc<Faults>,
-}
-
-#[async_trait::async_trait]
-impl FifoQueue for FaultyQueue {
-    async fn send_batch(&self, entries: &[SendEntry]) -> Result<Vec<SendResult>, QueueError> {
-        if self.faults.take_unavailable() {
-            return Err(QueueError::Unavailable(
-                "injected fault: the queue is unavailable".into(),
-            ));
-        }
-        self.inner.send_batch(entries).await
-    }
-
-    async fn receive(
-        &self,
-        max: usize,
-        visibility: Option<Duration>,
-        wait: Duration,
-    ) -> Result<Vec<ReceivedMessage>, QueueError> {
-        self.inner.receive(max, visibility, wait).await
-    }
-
-    async fn delete(&self, receipt_handle: &str) -> Result<(), QueueError> {
-        self.inner.delete(receipt_handle).await
-    }
-
-    async fn change_visibility(
-        &self,
-        receipt_handle: &str,
-        visibility: Duration,
-    ) -> Result<(), QueueError> {
-        self.inner
-            .change_visibility(receipt_handle, visibility)
-            .await
-    }
-
-    async fn depth(&self) -> Result<Depth, QueueError> {
-        self.inner.depth().await
-    }
-
-    fn arn(&self) -> &str {
-        self.inner.arn()
-    }
-
-    fn settle_wait(&self) -> Duration {
-        self.inner.settle_wait()
     }
 }
 

@@ -13,7 +13,9 @@ use sandbox::hubspot::{DemoIds, HubSpotConfig, HubSpotFake};
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake, Rate};
 use tokio::sync::watch;
 
-use crate::faults::{Faults, FaultyQueue, ProcessorHandler};
+use queue::FaultyQueue;
+
+use crate::faults::{Faults, ProcessorHandler};
 use crate::metrics::LocalMetrics;
 use crate::poller::{self, PollerConfig};
 use crate::server::{self, AppState, WEBHOOK_PATH};
@@ -155,7 +157,7 @@ impl Pipeline {
         };
 
         let (processor, sandbox) = build_processor(options.backends).await?;
-        let faults = Arc::new(Faults::default());
+        let faults = Arc::new(Faults::new(Arc::new(FaultyQueue::new(queue.clone()))));
         let status = Arc::new(Status::default());
         let metrics = Arc::new(LocalMetrics {
             status: status.clone(),
@@ -177,12 +179,8 @@ impl Pipeline {
                 .map(|s| events::ClientSecrets::new(s, None)),
         );
         settings.public_url = Some(public_url);
-        let receipt_queue = Arc::new(FaultyQueue {
-            inner: queue.clone(),
-            faults: faults.clone(),
-        });
         let receipt = receipt::router(
-            receipt::Receipt::new(receipt_queue, settings),
+            receipt::Receipt::new(faults.queue.clone(), settings),
             Arc::new(SystemClock),
             metrics.clone(),
             namespace,

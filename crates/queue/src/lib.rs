@@ -9,6 +9,7 @@
 //! without being generic over it.
 
 pub mod embedded;
+pub mod faulty;
 pub mod sqs;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use embedded::{EmbeddedQueue, QueueSettings};
+pub use faulty::FaultyQueue;
 pub use sqs::SqsFifo;
 
 /// A shared handle to a FIFO queue.

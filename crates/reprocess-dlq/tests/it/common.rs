@@ -10,7 +10,7 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use events::SyncEvent;
-use queue::{FifoQueue, Queue, SqsFifo};
+use queue::{Queue, SqsFifo};
 use reprocess_dlq::Reprocessor;
 use std::sync::Arc;
 
@@ -291,67 +291,4 @@ pub fn deal(object_id: u64, seq: i64) -> SyncEvent {
 /// A deadline comfortably beyond any test run.
 pub fn later() -> Instant {
     Instant::now() + Duration::from_secs(60)
-}
-
-/// Wraps a real queue and injects failures: sends whose body contains `fail_send_marker` fail
-/// (as with a throttled or missing main queue), and with `fail_deletes` every delete fails after
-/// doing nothing (as when the Lambda dies between send and delete).
-#[derive(Debug)]
-pub struct Faulty {
-    pub inner: Queue,
-    pub fail_send_marker: Option<String>,
-    pub fail_deletes: bool,
-}
-
-#[async_trait::async_trait]
-impl FifoQueue for Faulty {
-    async fn send_batch(
-        &self,
-        entries: &[queue::SendEntry],
-    ) -> Result<Vec<queue::SendResult>, queue::QueueError> {
-        if let Some(marker) = &self.fail_send_marker
-            && entries.iter().any(|e| e.body.contains(marker.as_str()))
-        {
-            return Err(queue::QueueError::Unavailable("injected".into()));
-        }
-        self.inner.send_batch(entries).await
-    }
-
-    async fn receive(
-        &self,
-        max: usize,
-        visibility: Option<Duration>,
-        wait: Duration,
-    ) -> Result<Vec<queue::ReceivedMessage>, queue::QueueError> {
-        self.inner.receive(max, visibility, wait).await
-    }
-
-    async fn delete(&self, receipt_handle: &str) -> Result<(), queue::QueueError> {
-        if self.fail_deletes {
-            return Err(queue::QueueError::Unavailable("injected crash".into()));
-        }
-        self.inner.delete(receipt_handle).await
-    }
-
-    async fn change_visibility(
-        &self,
-        receipt_handle: &str,
-        visibility: Duration,
-    ) -> Result<(), queue::QueueError> {
-        self.inner
-            .change_visibility(receipt_handle, visibility)
-            .await
-    }
-
-    async fn depth(&self) -> Result<queue::Depth, queue::QueueError> {
-        self.inner.depth().await
-    }
-
-    fn arn(&self) -> &str {
-        self.inner.arn()
-    }
-
-    fn settle_wait(&self) -> Duration {
-        self.inner.settle_wait()
-    }
 }

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::common::{Faulty, Queues, attribute, body, deal, event, later};
+use queue::FaultyQueue;
+
+use crate::common::{Queues, attribute, body, deal, event, later};
 use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
 use reprocess_dlq::{
     Filter, Outcome, ReprocessRequest, Reprocessor, StopReason, redrive_deduplication_id,
@@ -248,11 +250,8 @@ async fn a_failed_send_leaves_the_message_and_its_later_group_members_in_the_dlq
     queues.poison_until_dead(3).await;
 
     // Only deal 7's first message fails to send (its body alone says deal.creation).
-    let faulty = Faulty {
-        inner: queues.queue(),
-        fail_send_marker: Some("deal.creation".into()),
-        fail_deletes: false,
-    };
+    let faulty = FaultyQueue::new(queues.queue());
+    faulty.fail_sends_containing(Some("deal.creation"));
     let summary = Reprocessor::new(Arc::new(faulty), queues.dlq())
         .run(ReprocessRequest::default(), later())
         .await;
@@ -321,11 +320,8 @@ async fn a_rerun_after_a_crash_between_send_and_delete_does_not_duplicate() {
     queues.enqueue(&poison).await;
     queues.poison_until_dead(1).await;
 
-    let crashing = Faulty {
-        inner: queues.dlq(),
-        fail_send_marker: None,
-        fail_deletes: true,
-    };
+    let crashing = FaultyQueue::new(queues.dlq());
+    crashing.fail_deletes(true);
     let first = Reprocessor::new(queues.queue(), Arc::new(crashing))
         .run(ReprocessRequest::default(), later())
         .await;
