@@ -17,7 +17,9 @@ pub use envelope::{EventSource, SCHEMA_VERSION, SyncEvent};
 pub use hubspot::{BodyError, ObjectType, WebhookEvent, parse_body};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use secret::SecretDocument;
-pub use signature::{ClientSecrets, SignatureError, SignatureVersion, SignedRequest};
+pub use signature::{
+    AcceptedVersions, ClientSecrets, SignatureError, SignatureVersion, SignedRequest,
+};
 
 /// HubSpot deal properties owned by the sync (README, "Properties the sync writes"). Changes to
 /// these are our own write-back echoing through webhooks and never need a Partner Central write.

@@ -56,6 +56,86 @@ pub enum SignatureVersion {
     V3,
 }
 
+impl SignatureVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureVersion::V1 => "v1",
+            SignatureVersion::V2 => "v2",
+            SignatureVersion::V3 => "v3",
+        }
+    }
+}
+
+/// The signature versions a receiver accepts (`SIGNATURE_VERSIONS`). HubSpot signs every
+/// request with v3 *and* with the older v1 or v2 for backward compatibility
+/// (<https://developers.hubspot.com/docs/api/webhooks/validating-requests>); only v3 carries a
+/// timestamp, so a request verified by v1 or v2 alone can be replayed forever. The default is
+/// v3 only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcceptedVersions {
+    v1: bool,
+    v2: bool,
+    v3: bool,
+}
+
+impl Default for AcceptedVersions {
+    fn default() -> Self {
+        AcceptedVersions::V3_ONLY
+    }
+}
+
+impl AcceptedVersions {
+    pub const V3_ONLY: AcceptedVersions = AcceptedVersions {
+        v1: false,
+        v2: false,
+        v3: true,
+    };
+    pub const ALL: AcceptedVersions = AcceptedVersions {
+        v1: true,
+        v2: true,
+        v3: true,
+    };
+
+    /// `v3`, `v3,v2,v1`, … (any order, case-insensitive); at least one version.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut accepted = AcceptedVersions {
+            v1: false,
+            v2: false,
+            v3: false,
+        };
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            match item.to_ascii_lowercase().as_str() {
+                "v1" => accepted.v1 = true,
+                "v2" => accepted.v2 = true,
+                "v3" => accepted.v3 = true,
+                other => {
+                    return Err(format!(
+                        "unknown signature version {other:?}; use v1, v2 or v3"
+                    ));
+                }
+            }
+        }
+        if accepted
+            == (AcceptedVersions {
+                v1: false,
+                v2: false,
+                v3: false,
+            })
+        {
+            return Err("name at least one signature version (v3 recommended)".into());
+        }
+        Ok(accepted)
+    }
+
+    pub fn accepts(self, version: SignatureVersion) -> bool {
+        match version {
+            SignatureVersion::V1 => self.v1,
+            SignatureVersion::V2 => self.v2,
+            SignatureVersion::V3 => self.v3,
+        }
+    }
+}
+
 /// Why a request was refused. Every variant maps to a 401 at the webhook.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -73,6 +153,10 @@ pub enum SignatureError {
     Future { ahead_secs: i64, max_secs: i64 },
     #[error("signature does not match")]
     Mismatch,
+    #[error(
+        "the request carries no signature of an accepted version (SIGNATURE_VERSIONS); it has {0}"
+    )]
+    VersionNotAccepted(&'static str),
 }
 
 impl SignatureError {
@@ -80,6 +164,7 @@ impl SignatureError {
     pub fn reason(&self) -> &'static str {
         match self {
             SignatureError::Missing => "missing_signature",
+            SignatureError::VersionNotAccepted(_) => "signature_version_not_accepted",
             SignatureError::Stale { .. } | SignatureError::Future { .. } => "stale_signature",
             SignatureError::UnsupportedVersion(_)
             | SignatureError::BadTimestamp
@@ -88,7 +173,10 @@ impl SignatureError {
     }
 }
 
-/// Checks a request's signature; v3 when its header is present, else v1/v2.
+/// Checks a request's signature with the versions `accepted` allows: v3 when its header is
+/// present and v3 is accepted, else v1/v2. A request whose only signatures are of versions not
+/// accepted is refused as such, so a v3 header stripped off a captured request cannot downgrade
+/// it to a replayable v1/v2 check.
 ///
 /// `now_ms` is the current time in epoch milliseconds; `max_age_ms` bounds how far the v3
 /// timestamp may be from it in either direction (a timestamp from the future is as suspect
@@ -96,10 +184,11 @@ impl SignatureError {
 pub fn verify(
     request: &SignedRequest<'_>,
     secrets: &ClientSecrets,
+    accepted: AcceptedVersions,
     now_ms: i64,
     max_age_ms: i64,
 ) -> Result<SignatureVersion, SignatureError> {
-    if let Some(signature) = request.signature_v3 {
+    if let Some(signature) = request.signature_v3.filter(|_| accepted.v3) {
         let timestamp = request.timestamp.ok_or(SignatureError::BadTimestamp)?;
         let ts: i64 = timestamp
             .trim()
@@ -138,13 +227,25 @@ pub fn verify(
         return Err(SignatureError::Mismatch);
     }
 
-    let signature = request.signature.ok_or(SignatureError::Missing)?;
-    let given = hex::decode(signature.trim()).map_err(|_| SignatureError::Mismatch)?;
+    let Some(signature) = request.signature else {
+        return Err(if request.signature_v3.is_some() {
+            SignatureError::VersionNotAccepted("only v3")
+        } else {
+            SignatureError::Missing
+        });
+    };
     let version = match request.signature_version.map(str::trim) {
         None | Some("v1") | Some("V1") => SignatureVersion::V1,
         Some("v2") | Some("V2") => SignatureVersion::V2,
         Some(other) => return Err(SignatureError::UnsupportedVersion(other.to_owned())),
     };
+    if !accepted.accepts(version) {
+        return Err(SignatureError::VersionNotAccepted(match version {
+            SignatureVersion::V1 => "v1",
+            _ => "v2",
+        }));
+    }
+    let given = hex::decode(signature.trim()).map_err(|_| SignatureError::Mismatch)?;
     for secret in secrets.all() {
         let expected = match version {
             SignatureVersion::V1 => v1_digest(secret, request.body),
@@ -312,7 +413,13 @@ mod tests {
             V1_ANSWER
         );
         assert_eq!(
-            verify(&v1(V1_ANSWER, V1_BODY), &secrets(), NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &v1(V1_ANSWER, V1_BODY),
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Ok(SignatureVersion::V1)
         );
         // hex case does not matter
@@ -320,6 +427,7 @@ mod tests {
             verify(
                 &v1(&V1_ANSWER.to_uppercase(), V1_BODY),
                 &secrets(),
+                AcceptedVersions::ALL,
                 NOW,
                 DEFAULT_MAX_AGE_MS
             )
@@ -348,7 +456,13 @@ mod tests {
             signature_version: Some("v2"),
         };
         assert_eq!(
-            verify(&request, &secrets(), NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &request,
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Ok(SignatureVersion::V2)
         );
         let other_uri = SignedRequest {
@@ -356,7 +470,13 @@ mod tests {
             ..request
         };
         assert_eq!(
-            verify(&other_uri, &secrets(), NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &other_uri,
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Err(SignatureError::Mismatch)
         );
     }
@@ -373,7 +493,13 @@ mod tests {
         );
         let req = v3(V1_BODY.as_bytes(), V3_ANSWER, V3_TS, URI);
         assert_eq!(
-            verify(&req, &secrets(), NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &req,
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Ok(SignatureVersion::V3)
         );
     }
@@ -385,13 +511,20 @@ mod tests {
             verify(
                 &v3(tampered.as_bytes(), V3_ANSWER, V3_TS, URI),
                 &secrets(),
+                AcceptedVersions::ALL,
                 NOW,
                 DEFAULT_MAX_AGE_MS
             ),
             Err(SignatureError::Mismatch)
         );
         assert_eq!(
-            verify(&v1(V1_ANSWER, "[]"), &secrets(), NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &v1(V1_ANSWER, "[]"),
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Err(SignatureError::Mismatch)
         );
         let wrong = ClientSecrets::new("zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", None);
@@ -399,13 +532,20 @@ mod tests {
             verify(
                 &v3(V1_BODY.as_bytes(), V3_ANSWER, V3_TS, URI),
                 &wrong,
+                AcceptedVersions::ALL,
                 NOW,
                 DEFAULT_MAX_AGE_MS
             ),
             Err(SignatureError::Mismatch)
         );
         assert_eq!(
-            verify(&v1(V1_ANSWER, V1_BODY), &wrong, NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &v1(V1_ANSWER, V1_BODY),
+                &wrong,
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Err(SignatureError::Mismatch)
         );
         // the timestamp is covered too: replaying the signature with a fresh timestamp fails
@@ -414,6 +554,7 @@ mod tests {
             verify(
                 &v3(V1_BODY.as_bytes(), V3_ANSWER, &moved, URI),
                 &secrets(),
+                AcceptedVersions::ALL,
                 NOW,
                 DEFAULT_MAX_AGE_MS
             ),
@@ -423,6 +564,7 @@ mod tests {
             verify(
                 &v3(V1_BODY.as_bytes(), "not base64!", V3_TS, URI),
                 &secrets(),
+                AcceptedVersions::ALL,
                 NOW,
                 DEFAULT_MAX_AGE_MS
             ),
@@ -435,22 +577,28 @@ mod tests {
         let req = v3(V1_BODY.as_bytes(), V3_ANSWER, V3_TS, URI);
         let max = DEFAULT_MAX_AGE_MS;
         assert!(
-            verify(&req, &secrets(), NOW + max, max).is_ok(),
+            verify(&req, &secrets(), AcceptedVersions::ALL, NOW + max, max).is_ok(),
             "exactly 5 min old is accepted"
         );
         assert_eq!(
-            verify(&req, &secrets(), NOW + max + 1, max),
+            verify(&req, &secrets(), AcceptedVersions::ALL, NOW + max + 1, max),
             Err(SignatureError::Stale {
                 age_secs: 300,
                 max_secs: 300
             })
         );
         assert!(
-            verify(&req, &secrets(), NOW - max, max).is_ok(),
+            verify(&req, &secrets(), AcceptedVersions::ALL, NOW - max, max).is_ok(),
             "exactly 5 min ahead is accepted"
         );
         assert_eq!(
-            verify(&req, &secrets(), NOW - max - 1000, max),
+            verify(
+                &req,
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW - max - 1000,
+                max
+            ),
             Err(SignatureError::Future {
                 ahead_secs: 301,
                 max_secs: 300
@@ -458,7 +606,13 @@ mod tests {
         );
         // configurable tolerance
         assert!(matches!(
-            verify(&req, &secrets(), NOW + 61_000, 60_000),
+            verify(
+                &req,
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW + 61_000,
+                60_000
+            ),
             Err(SignatureError::Stale { .. })
         ));
         assert_eq!(
@@ -483,7 +637,13 @@ mod tests {
             signature_version: None,
         };
         assert_eq!(
-            verify(&none, &secrets(), NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &none,
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Err(SignatureError::Missing)
         );
         let no_ts = SignedRequest {
@@ -491,7 +651,13 @@ mod tests {
             ..none
         };
         assert_eq!(
-            verify(&no_ts, &secrets(), NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &no_ts,
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Err(SignatureError::BadTimestamp)
         );
         let bad_ts = SignedRequest {
@@ -499,7 +665,13 @@ mod tests {
             ..no_ts
         };
         assert_eq!(
-            verify(&bad_ts, &secrets(), NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &bad_ts,
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Err(SignatureError::BadTimestamp)
         );
         let v9 = SignedRequest {
@@ -508,7 +680,13 @@ mod tests {
             ..none
         };
         assert_eq!(
-            verify(&v9, &secrets(), NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &v9,
+                &secrets(),
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Err(SignatureError::UnsupportedVersion("v9".into()))
         );
         assert_eq!(SignatureError::Missing.reason(), "missing_signature");
@@ -520,11 +698,23 @@ mod tests {
         let rotating = ClientSecrets::new("the-new-secret", Some(SECRET.into()));
         let req = v3(V1_BODY.as_bytes(), V3_ANSWER, V3_TS, URI);
         assert_eq!(
-            verify(&req, &rotating, NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &req,
+                &rotating,
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Ok(SignatureVersion::V3)
         );
         assert_eq!(
-            verify(&v1(V1_ANSWER, V1_BODY), &rotating, NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &v1(V1_ANSWER, V1_BODY),
+                &rotating,
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Ok(SignatureVersion::V1)
         );
         // and the new one signs too
@@ -533,6 +723,7 @@ mod tests {
             verify(
                 &v3(b"[]", &new_sig, V3_TS, URI),
                 &rotating,
+                AcceptedVersions::ALL,
                 NOW,
                 DEFAULT_MAX_AGE_MS
             )
@@ -541,7 +732,13 @@ mod tests {
         // once the rotation is over, the old one is refused
         let rotated = ClientSecrets::new("the-new-secret", Some("".into()));
         assert_eq!(
-            verify(&req, &rotated, NOW, DEFAULT_MAX_AGE_MS),
+            verify(
+                &req,
+                &rotated,
+                AcceptedVersions::ALL,
+                NOW,
+                DEFAULT_MAX_AGE_MS
+            ),
             Err(SignatureError::Mismatch)
         );
         assert!(!format!("{rotating:?}").contains("the-new-secret"));
@@ -573,6 +770,7 @@ mod tests {
             verify(
                 &v3(b"[]", &sig, V3_TS, encoded),
                 &secrets(),
+                AcceptedVersions::ALL,
                 NOW,
                 DEFAULT_MAX_AGE_MS
             )
@@ -584,10 +782,65 @@ mod tests {
             verify(
                 &v3(b"[]", &sig_raw, V3_TS, encoded),
                 &secrets(),
+                AcceptedVersions::ALL,
                 NOW,
                 DEFAULT_MAX_AGE_MS
             )
             .is_ok()
         );
+    }
+    #[test]
+    fn a_stripped_v3_header_does_not_downgrade_to_v1_or_v2() {
+        let body = "[]";
+        let ts = NOW.to_string();
+        let v3 = v3_signature(SECRET, "POST", URI, body.as_bytes(), &ts);
+        let v1_answer = hex::encode(v1_digest(SECRET, body.as_bytes()));
+        let full = SignedRequest {
+            signature_v3: Some(&v3),
+            timestamp: Some(&ts),
+            ..v1(&v1_answer, "[]")
+        };
+        let v3_only = AcceptedVersions::default();
+        assert_eq!(
+            verify(&full, &secrets(), v3_only, NOW, DEFAULT_MAX_AGE_MS),
+            Ok(SignatureVersion::V3)
+        );
+        // The captured request with its v3 headers removed: valid v1, refused by default.
+        let stripped = v1(&v1_answer, "[]");
+        let refused = verify(&stripped, &secrets(), v3_only, NOW, DEFAULT_MAX_AGE_MS);
+        assert_eq!(refused, Err(SignatureError::VersionNotAccepted("v1")));
+        assert_eq!(
+            refused.unwrap_err().reason(),
+            "signature_version_not_accepted"
+        );
+        // Only when the operator allows v1 (a documented, replayable choice).
+        let legacy = AcceptedVersions::parse("v3,v1").unwrap();
+        assert_eq!(
+            verify(&stripped, &secrets(), legacy, NOW, DEFAULT_MAX_AGE_MS),
+            Ok(SignatureVersion::V1)
+        );
+        // v1 only accepted: a v3-only request names what it has.
+        let v1_only = AcceptedVersions::parse("v1").unwrap();
+        let v3_alone = SignedRequest {
+            signature: None,
+            signature_version: None,
+            ..full
+        };
+        assert_eq!(
+            verify(&v3_alone, &secrets(), v1_only, NOW, DEFAULT_MAX_AGE_MS),
+            Err(SignatureError::VersionNotAccepted("only v3"))
+        );
+    }
+
+    #[test]
+    fn accepted_versions_parse_lists_and_refuse_nonsense() {
+        assert_eq!(AcceptedVersions::parse("v3"), Ok(AcceptedVersions::V3_ONLY));
+        assert_eq!(
+            AcceptedVersions::parse(" V1, v3 ,v2"),
+            Ok(AcceptedVersions::ALL)
+        );
+        assert!(AcceptedVersions::parse("").is_err());
+        assert!(AcceptedVersions::parse("v4").is_err());
+        assert!(AcceptedVersions::parse(",").is_err());
     }
 }

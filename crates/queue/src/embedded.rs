@@ -1,5 +1,5 @@
 //! An in-process SQS FIFO queue with an optional FIFO dead-letter queue, keeping the rules the
-//! pipeline relies on (and that `tests/conformance.rs` checks against moto as well):
+//! pipeline relies on (and that `tests/it/conformance.rs` checks against moto as well):
 //!
 //! - messages of a group are delivered in send order, and a group with a message in flight
 //!   delivers nothing else until that message is deleted or its visibility timeout expires

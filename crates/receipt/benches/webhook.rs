@@ -34,6 +34,7 @@ fn bench(c: &mut Criterion) {
         secrets: Some(events::ClientSecrets::new(SECRET, Some("previous".into()))),
         public_url: Some(URL.into()),
         max_age_ms: 300_000,
+        signature_versions: events::AcceptedVersions::default(),
         max_body_bytes: 1 << 20,
         synced: EventFilter::parse(receipt::config::DEFAULT_SYNCED_EVENT_TYPES).unwrap(),
         send_attempts: 3,

@@ -1,7 +1,7 @@
 //! `Config::from_env()`: the receipt Lambda's configuration contract (README, "Configuration").
 
 use events::signature::DEFAULT_MAX_AGE_MS;
-use events::{ConfigError, Env, SecretString};
+use events::{AcceptedVersions, ConfigError, Env, SecretString};
 
 use crate::filter::EventFilter;
 
@@ -28,6 +28,8 @@ pub struct Config {
     pub secret: SecretSource,
     pub public_url: Option<String>,
     pub max_age_ms: i64,
+    /// `SIGNATURE_VERSIONS`, default `v3` (v1/v2 carry no timestamp and can be replayed).
+    pub signature_versions: AcceptedVersions,
     pub max_body_bytes: usize,
     pub synced: EventFilter,
     pub metrics_namespace: String,
@@ -90,6 +92,13 @@ impl Config {
                     }
                 })?,
             };
+        let signature_versions = match get("SIGNATURE_VERSIONS") {
+            None => AcceptedVersions::default(),
+            Some(v) => AcceptedVersions::parse(&v).map_err(|reason| ConfigError::Invalid {
+                name: "SIGNATURE_VERSIONS",
+                reason,
+            })?,
+        };
         let public_url = get("WEBHOOK_PUBLIC_URL");
         if let Some(url) = &public_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
@@ -111,6 +120,7 @@ impl Config {
             secret,
             public_url,
             max_age_ms,
+            signature_versions,
             max_body_bytes,
             synced,
             metrics_namespace: get("METRICS_NAMESPACE")
@@ -204,5 +214,16 @@ mod tests {
             ])
             .is_err()
         );
+    }
+
+    #[test]
+    fn signature_versions_default_to_v3_and_are_validated() {
+        let base = [("QUEUE_URL", "q"), ("HUBSPOT_CLIENT_SECRET", "s")];
+        let c = config(&base).unwrap();
+        assert_eq!(c.signature_versions, events::AcceptedVersions::V3_ONLY);
+        let legacy = config(&[base[0], base[1], ("SIGNATURE_VERSIONS", "v3,v2,v1")]).unwrap();
+        assert_eq!(legacy.signature_versions, events::AcceptedVersions::ALL);
+        let err = config(&[base[0], base[1], ("SIGNATURE_VERSIONS", "v4")]).unwrap_err();
+        assert!(err.to_string().contains("SIGNATURE_VERSIONS"), "{err}");
     }
 }

@@ -21,6 +21,7 @@ pub struct Settings {
     /// The URL HubSpot signs; rebuilt from the request when `None`.
     pub public_url: Option<String>,
     pub max_age_ms: i64,
+    pub signature_versions: events::AcceptedVersions,
     pub max_body_bytes: usize,
     pub synced: EventFilter,
     /// Attempts per batch entry when SQS reports it failed (a batch can partially fail).
@@ -330,7 +331,14 @@ fn verify_signature(
         signature: request.header("x-hubspot-signature"),
         signature_version: request.header("x-hubspot-signature-version"),
     };
-    events::signature::verify(&signed, secrets, now_ms, settings.max_age_ms).map(Some)
+    events::signature::verify(
+        &signed,
+        secrets,
+        settings.signature_versions,
+        now_ms,
+        settings.max_age_ms,
+    )
+    .map(Some)
 }
 
 /// The message body, shrunk when an event is too large for SQS: the processor reads the

@@ -35,6 +35,7 @@ impl Settings {
             secrets,
             public_url: config.public_url.clone(),
             max_age_ms: config.max_age_ms,
+            signature_versions: config.signature_versions,
             max_body_bytes: config.max_body_bytes,
             synced: config.synced.clone(),
             send_attempts: 3,

@@ -328,8 +328,13 @@ async fn configured_public_url_is_the_signing_uri() {
 }
 
 #[tokio::test]
-async fn v1_and_v2_signatures_are_accepted() {
-    let receipt = recorded(RecordingQueue::default(), settings());
+async fn v1_and_v2_signatures_are_accepted_only_when_configured() {
+    let legacy = Settings {
+        signature_versions: events::AcceptedVersions::parse("v3,v2,v1").unwrap(),
+        ..settings()
+    };
+    let receipt = recorded(RecordingQueue::default(), legacy);
+    let by_default = recorded(RecordingQueue::default(), settings());
     let body = body_of(2);
     let v1 = hex::encode(events::signature::v1_digest(SECRET, body.as_bytes()));
     let v2 = hex::encode(events::signature::v2_digest(
@@ -348,6 +353,15 @@ async fn v1_and_v2_signatures_are_accepted() {
         &body,
         json!({"X-HubSpot-Signature": v2, "X-HubSpot-Signature-Version": "v2"}),
     );
+    for event in [&e1, &e2] {
+        let (status, answer, _) = call(&by_default, event.clone()).await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (401, Some("signature_version_not_accepted")),
+            "{answer}"
+        );
+    }
+    assert!(by_default.queue.delivered().is_empty());
     assert_eq!(
         call(&receipt, e1).await.2.signature,
         Some(events::SignatureVersion::V1)
@@ -356,6 +370,25 @@ async fn v1_and_v2_signatures_are_accepted() {
         call(&receipt, e2).await.2.signature,
         Some(events::SignatureVersion::V2)
     );
+}
+
+#[tokio::test]
+async fn a_delivery_with_its_v3_headers_stripped_is_refused_by_default() {
+    let receipt = recorded(RecordingQueue::default(), settings());
+    let body = body_of(3);
+    let mut event = rest_event(&body, SECRET, now_ms());
+    // HubSpot also sends v1 (or v2) on every request; an attacker keeps only that.
+    let v1 = hex::encode(events::signature::v1_digest(SECRET, body.as_bytes()));
+    let headers = event["headers"].as_object_mut().unwrap();
+    headers.remove("X-HubSpot-Signature-v3");
+    headers.remove("X-HubSpot-Request-Timestamp");
+    headers.insert("X-HubSpot-Signature".into(), json!(v1));
+    headers.insert("X-HubSpot-Signature-Version".into(), json!("v1"));
+    let (status, answer, report) = call(&receipt, event).await;
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(answer["error"], "signature_version_not_accepted");
+    assert_eq!(report.reason, Some("signature_version_not_accepted"));
+    assert!(receipt.queue.delivered().is_empty());
 }
 
 #[tokio::test]

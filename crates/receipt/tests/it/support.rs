@@ -100,6 +100,7 @@ pub fn settings() -> Settings {
         secrets: Some(events::ClientSecrets::new(SECRET, None)),
         public_url: None,
         max_age_ms: 300_000,
+        signature_versions: events::AcceptedVersions::default(),
         max_body_bytes: 1024 * 1024,
         synced: EventFilter::parse(receipt::config::DEFAULT_SYNCED_EVENT_TYPES).unwrap(),
         send_attempts: 3,
