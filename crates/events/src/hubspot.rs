@@ -159,11 +159,14 @@ impl WebhookEvent {
         }
     }
 
-    /// The object the event concerns: `objectId`, or for merges the surviving object.
+    /// The object the event concerns: `objectId`, for merges the surviving object, for
+    /// association changes the object the association starts from (`fromObjectId`: those
+    /// events carry `fromObjectId`/`toObjectId` instead of `objectId`).
     pub fn subject_id(&self) -> Option<u64> {
         self.object_id
             .or(self.new_object_id)
             .or(self.primary_object_id)
+            .or(self.from_object_id)
     }
 
     fn split_type(&self) -> (&str, &str) {
@@ -184,32 +187,74 @@ pub enum BodyError {
     BadEvent { index: usize, reason: String },
 }
 
-/// Parses a webhook body, naming the first event that does not fit the model.
-pub fn parse_body(body: &[u8]) -> Result<Vec<WebhookEvent>, BodyError> {
+/// An event of a delivery that cannot become a sync event, kept verbatim for an operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedEvent {
+    /// Its position in the delivery.
+    pub index: usize,
+    /// The event's JSON as received.
+    pub raw: String,
+    /// A stable machine-readable reason (a metric dimension).
+    pub reason: &'static str,
+    /// What exactly is wrong, for the operator.
+    pub detail: String,
+}
+
+/// A delivery read event by event: one bad event does not spoil its neighbours.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Delivery {
+    pub events: Vec<WebhookEvent>,
+    pub rejected: Vec<RejectedEvent>,
+}
+
+/// Reads a webhook body. Only a body that is not a JSON array of objects is an error; inside
+/// the array each event is judged on its own.
+pub fn parse_delivery(body: &[u8]) -> Result<Delivery, BodyError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| BodyError::NotJson(e.to_string()))?;
     let items = match value {
         Value::Array(items) => items,
         other => return Err(BodyError::NotAnArray(json_kind(&other))),
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let event: WebhookEvent =
-                serde_json::from_value(item).map_err(|e| BodyError::BadEvent {
-                    index,
-                    reason: e.to_string(),
-                })?;
-            if event.subject_id().is_none() {
-                return Err(BodyError::BadEvent {
-                    index,
-                    reason: "missing field `objectId`".to_owned(),
-                });
-            }
-            Ok(event)
-        })
-        .collect()
+    if let Some(index) = items.iter().position(|item| !item.is_object()) {
+        return Err(BodyError::BadEvent {
+            index,
+            reason: format!("expected an object, got {}", json_kind(&items[index])),
+        });
+    }
+    let mut delivery = Delivery::default();
+    for (index, item) in items.into_iter().enumerate() {
+        let raw = item.to_string();
+        let reject = |reason: &'static str, detail: String| RejectedEvent {
+            index,
+            raw: raw.clone(),
+            reason,
+            detail,
+        };
+        match serde_json::from_value::<WebhookEvent>(item) {
+            Ok(event) if event.subject_id().is_some() => delivery.events.push(event),
+            Ok(_) => delivery.rejected.push(reject(
+                "missing_object_id",
+                "no objectId (nor fromObjectId, newObjectId or primaryObjectId)".to_owned(),
+            )),
+            Err(e) => delivery
+                .rejected
+                .push(reject("invalid_event", e.to_string())),
+        }
+    }
+    Ok(delivery)
+}
+
+/// Parses a webhook body strictly, naming the first event that does not fit the model.
+pub fn parse_body(body: &[u8]) -> Result<Vec<WebhookEvent>, BodyError> {
+    let delivery = parse_delivery(body)?;
+    match delivery.rejected.into_iter().next() {
+        Some(first) => Err(BodyError::BadEvent {
+            index: first.index,
+            reason: first.detail,
+        }),
+        None => Ok(delivery.events),
+    }
 }
 
 fn json_kind(value: &Value) -> &'static str {
@@ -313,5 +358,32 @@ mod tests {
             Err(BodyError::BadEvent { .. })
         ));
         assert_eq!(parse_body(b"[]").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn one_bad_event_does_not_spoil_its_neighbours() {
+        let body = br#"[
+            {"eventId":1,"portalId":7,"occurredAt":1,"subscriptionType":"deal.creation","objectId":11},
+            {"eventId":2,"portalId":7,"occurredAt":2,"subscriptionType":"deal.creation"},
+            {"eventId":"x","portalId":7,"occurredAt":3,"subscriptionType":"deal.creation","objectId":12},
+            {"eventId":4,"portalId":7,"occurredAt":4,"subscriptionType":"deal.associationChange",
+             "fromObjectId":13,"toObjectId":99,"associationType":"DEAL_TO_COMPANY"}
+        ]"#;
+        let delivery = parse_delivery(body).unwrap();
+        let ids: Vec<_> = delivery.events.iter().map(|e| e.subject_id()).collect();
+        assert_eq!(ids, [Some(11), Some(13)]);
+        let rejected: Vec<_> = delivery
+            .rejected
+            .iter()
+            .map(|r| (r.index, r.reason))
+            .collect();
+        assert_eq!(rejected, [(1, "missing_object_id"), (2, "invalid_event")]);
+        // Kept verbatim: the operator sees what HubSpot sent.
+        let raw: Value = serde_json::from_str(&delivery.rejected[1].raw).unwrap();
+        assert_eq!(raw["eventId"], "x");
+        assert!(parse_body(body).is_err(), "the strict reader still refuses");
+        // Not an array of objects: the whole body is refused.
+        assert!(parse_delivery(b"[1, {}]").is_err());
+        assert!(parse_delivery(br#"{"eventId":1}"#).is_err());
     }
 }

@@ -14,12 +14,19 @@ pub mod signature;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ConfigError, Env};
 pub use envelope::{EventSource, SCHEMA_VERSION, SyncEvent};
-pub use hubspot::{BodyError, ObjectType, WebhookEvent, parse_body};
+pub use hubspot::{
+    BodyError, Delivery, ObjectType, RejectedEvent, WebhookEvent, parse_body, parse_delivery,
+};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use secret::SecretDocument;
 pub use signature::{
     AcceptedVersions, ClientSecrets, SignatureError, SignatureVersion, SignedRequest,
 };
+
+/// The SQS message attribute that marks a HubSpot event the receipt kept (in the DLQ) because
+/// it could not become a sync event; its value is the reason. The DLQ reprocessor reports such
+/// messages and never moves them back: they would fail the same way again.
+pub const REJECTED_REASON_ATTRIBUTE: &str = "RejectedReason";
 
 /// HubSpot deal properties owned by the sync (README, "Properties the sync writes"). Changes to
 /// these are our own write-back echoing through webhooks and never need a Partner Central write.

@@ -180,7 +180,8 @@ impl Pipeline {
         );
         settings.public_url = Some(public_url);
         let receipt = receipt::router(
-            receipt::Receipt::new(faults.queue.clone(), settings),
+            // As in AWS: events that cannot become sync events are kept in the DLQ.
+            receipt::Receipt::new(faults.queue.clone(), settings).with_rejected_queue(dlq.clone()),
             Arc::new(SystemClock),
             metrics.clone(),
             namespace,

@@ -63,6 +63,7 @@ struct Stored {
     receive_count: u32,
     invisible_until: Option<i64>,
     receipt_handle: Option<String>,
+    message_attributes: std::collections::BTreeMap<String, String>,
 }
 
 impl Stored {
@@ -94,6 +95,7 @@ impl Stored {
             body: self.body.clone(),
             md5_of_body: self.md5.clone(),
             attributes,
+            message_attributes: self.message_attributes.clone(),
         }
     }
 }
@@ -225,6 +227,7 @@ impl EmbeddedQueue {
             receive_count: 0,
             invisible_until: None,
             receipt_handle: None,
+            message_attributes: entry.attributes.clone(),
         });
         SendResult::Sent {
             message_id,

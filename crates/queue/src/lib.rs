@@ -12,7 +12,7 @@ pub mod embedded;
 pub mod faulty;
 pub mod sqs;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,11 +55,13 @@ pub mod attribute {
 }
 
 /// One message to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendEntry {
     pub body: String,
     pub group_id: String,
     pub dedup_id: String,
+    /// String message attributes (SQS `MessageAttributes`), e.g. why a message was rejected.
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// What the queue answered for one entry.
@@ -86,7 +88,10 @@ pub struct ReceivedMessage {
     pub receipt_handle: String,
     pub body: String,
     pub md5_of_body: String,
+    /// The system attributes (`MessageGroupId`, `ApproximateReceiveCount`, ...).
     pub attributes: HashMap<String, String>,
+    /// The string message attributes the sender set.
+    pub message_attributes: BTreeMap<String, String>,
 }
 
 impl ReceivedMessage {

@@ -6,7 +6,8 @@ use std::time::Duration;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{
-    Message, MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry,
+    Message, MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName,
+    SendMessageBatchRequestEntry,
 };
 
 use crate::limits::{MAX_BATCH, MAX_VISIBILITY, MAX_WAIT};
@@ -73,6 +74,12 @@ fn received(message: Message) -> ReceivedMessage {
             .into_iter()
             .map(|(k, v)| (k.as_str().to_owned(), v))
             .collect::<HashMap<_, _>>(),
+        message_attributes: message
+            .message_attributes
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| v.string_value.map(|v| (k, v)))
+            .collect(),
     }
 }
 
@@ -84,11 +91,24 @@ impl FifoQueue for SqsFifo {
             .iter()
             .enumerate()
             .map(|(i, e)| {
+                let attributes = e
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| {
+                        MessageAttributeValue::builder()
+                            .data_type("String")
+                            .string_value(v)
+                            .build()
+                            .map(|value| (k.clone(), value))
+                    })
+                    .collect::<Result<HashMap<_, _>, _>>()
+                    .map_err(|err| QueueError::Invalid(err.to_string()))?;
                 SendMessageBatchRequestEntry::builder()
                     .id(id(i))
                     .message_body(&e.body)
                     .message_group_id(&e.group_id)
                     .message_deduplication_id(&e.dedup_id)
+                    .set_message_attributes((!attributes.is_empty()).then_some(attributes))
                     .build()
                     .map_err(|err| QueueError::Invalid(err.to_string()))
             })
@@ -141,6 +161,7 @@ impl FifoQueue for SqsFifo {
             .max_number_of_messages(max)
             .wait_time_seconds(wait)
             .message_system_attribute_names(MessageSystemAttributeName::All)
+            .message_attribute_names("All")
             .set_visibility_timeout(visibility.map(visibility_secs))
             .send()
             .await

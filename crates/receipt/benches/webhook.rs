@@ -39,6 +39,7 @@ fn bench(c: &mut Criterion) {
         synced: EventFilter::parse(receipt::config::DEFAULT_SYNCED_EVENT_TYPES).unwrap(),
         send_attempts: 3,
         retry_backoff: Duration::from_millis(50),
+        request_budget: Duration::from_secs(4),
     };
     let body = delivery(100);
     let ts = events::SystemClock.now_ms();

@@ -6,6 +6,8 @@ use events::{AcceptedVersions, ConfigError, Env, SecretString};
 use crate::filter::EventFilter;
 
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Under HubSpot's 5 s timeout, with room for the answer to travel back.
+pub const DEFAULT_REQUEST_BUDGET_MS: u64 = 4_000;
 pub const DEFAULT_SYNCED_EVENT_TYPES: &str = "deal.*,company.*,note.*";
 
 /// Where the HubSpot client secret(s) come from.
@@ -30,6 +32,10 @@ pub struct Config {
     pub max_age_ms: i64,
     /// `SIGNATURE_VERSIONS`, default `v3` (v1/v2 carry no timestamp and can be replayed).
     pub signature_versions: AcceptedVersions,
+    /// `REQUEST_BUDGET_MS` (default 4000): every request is answered within it.
+    pub request_budget: std::time::Duration,
+    /// `REJECTED_QUEUE_URL`: where events that cannot become sync events are kept (the DLQ).
+    pub rejected_queue_url: Option<String>,
     pub max_body_bytes: usize,
     pub synced: EventFilter,
     pub metrics_namespace: String,
@@ -99,6 +105,15 @@ impl Config {
                 reason,
             })?,
         };
+        let request_budget_ms = env.parsed("REQUEST_BUDGET_MS", DEFAULT_REQUEST_BUDGET_MS)?;
+        if !(100..=4_500).contains(&request_budget_ms) {
+            return Err(ConfigError::Invalid {
+                name: "REQUEST_BUDGET_MS",
+                reason: format!(
+                    "{request_budget_ms} ms is outside 100..=4500: HubSpot waits 5 s for an answer"
+                ),
+            });
+        }
         let public_url = get("WEBHOOK_PUBLIC_URL");
         if let Some(url) = &public_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
@@ -121,6 +136,8 @@ impl Config {
             public_url,
             max_age_ms,
             signature_versions,
+            request_budget: std::time::Duration::from_millis(request_budget_ms),
+            rejected_queue_url: get("REJECTED_QUEUE_URL"),
             max_body_bytes,
             synced,
             metrics_namespace: get("METRICS_NAMESPACE")

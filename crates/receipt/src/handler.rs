@@ -1,15 +1,23 @@
 //! The webhook handler: method, size, signature, parse, filter, enqueue, answer.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use events::{ClientSecrets, SignatureVersion, SignedRequest, SyncEvent, WebhookEvent};
+use events::{
+    ClientSecrets, RejectedEvent, SignatureVersion, SignedRequest, SyncEvent, WebhookEvent,
+};
 use http::HeaderMap;
 use queue::limits::{MAX_BATCH, MAX_BODY_BYTES};
-use queue::{Queue, SendEntry, SendResult};
+use queue::{FifoQueue, Queue, SendEntry, SendResult};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 
 use crate::filter::EventFilter;
+pub use events::REJECTED_REASON_ATTRIBUTE;
+/// The rejection detail is cut to this many characters (it is for a person to read).
+const MAX_DETAIL_CHARS: usize = 500;
 /// `SendMessageBatch` calls in flight at once for one request (a full delivery is ten calls).
 pub const MAX_CONCURRENT_SENDS: usize = 4;
 
@@ -27,6 +35,9 @@ pub struct Settings {
     /// Attempts per batch entry when SQS reports it failed (a batch can partially fail).
     pub send_attempts: u32,
     pub retry_backoff: Duration,
+    /// Every request is answered within this (`REQUEST_BUDGET_MS`): 503 when the queue could
+    /// not take everything in time.
+    pub request_budget: Duration,
 }
 
 /// The counts behind one request's log line and metrics.
@@ -39,6 +50,9 @@ pub struct RequestReport {
     pub enqueued: usize,
     pub ignored: usize,
     pub failed: usize,
+    /// Events that could not become sync events, by reason; each kept verbatim in the
+    /// rejected-events queue.
+    pub rejected: BTreeMap<&'static str, usize>,
     /// Why the request was refused (a metric dimension), `None` when it was answered 200.
     pub reason: Option<&'static str>,
     pub signature: Option<SignatureVersion>,
@@ -59,6 +73,14 @@ impl RequestReport {
                 ("EventsIgnored", self.ignored as u64),
             ],
         )];
+        for (reason, count) in &self.rejected {
+            lines.push(events::emf::count_line(
+                namespace,
+                timestamp_ms,
+                &[("Function", "receipt"), ("Reason", reason)],
+                &[("EventsRejected", *count as u64)],
+            ));
+        }
         if let Some(reason) = self.reason {
             lines.push(events::emf::count_line(
                 namespace,
@@ -107,6 +129,9 @@ impl Handled {
 
 pub struct Receipt {
     queue: Queue,
+    /// Where events that cannot become sync events are kept (`REJECTED_QUEUE_URL`, the DLQ).
+    /// Without it such an event refuses the whole delivery with 400, as before.
+    rejected: Option<Queue>,
     settings: Settings,
 }
 
@@ -120,7 +145,17 @@ struct Pending {
 
 impl Receipt {
     pub fn new(queue: Queue, settings: Settings) -> Self {
-        Self { queue, settings }
+        Self {
+            queue,
+            rejected: None,
+            settings,
+        }
+    }
+
+    /// Keeps events that cannot become sync events in `queue` instead of refusing the delivery.
+    pub fn with_rejected_queue(mut self, queue: Queue) -> Self {
+        self.rejected = Some(queue);
+        self
     }
 
     pub async fn handle(&self, request: &WebhookRequest, now_ms: i64) -> Handled {
@@ -169,27 +204,62 @@ impl Receipt {
             Err(e) => return reject(401, e.reason(), e.to_string(), report),
         }
 
-        let parsed = match events::parse_body(&request.body) {
-            Ok(parsed) => parsed,
+        let delivery = match events::parse_delivery(&request.body) {
+            Ok(delivery) => delivery,
             Err(e) => return reject(400, "malformed_body", e.to_string(), report),
         };
-        report.received = parsed.len();
+        let Some(rejected_queue) = self.rejected.as_ref().or(if delivery.rejected.is_empty() {
+            Some(&self.queue)
+        } else {
+            None
+        }) else {
+            // Nowhere to keep the bad events: refuse the delivery rather than drop them.
+            let first = &delivery.rejected[0];
+            let message = format!("event {}: {}", first.index, first.detail);
+            return reject(400, "malformed_body", message, report);
+        };
+        report.received = delivery.events.len() + delivery.rejected.len();
+        for r in &delivery.rejected {
+            *report.rejected.entry(r.reason).or_default() += 1;
+            warn!(correlation_id = %request.request_id, index = r.index, reason = r.reason, detail = %r.detail,
+                  "event rejected: kept verbatim in the rejected-events queue");
+        }
 
-        let (wanted, ignored): (Vec<WebhookEvent>, Vec<WebhookEvent>) = parsed
+        let (wanted, ignored): (Vec<WebhookEvent>, Vec<WebhookEvent>) = delivery
+            .events
             .into_iter()
             .partition(|e| self.settings.synced.wants(e));
         report.ignored = ignored.len();
         let pending = to_pending(wanted, &request.request_id, now_ms);
-        let accepted = pending.len();
+        let kept = delivery
+            .rejected
+            .iter()
+            .map(|r| rejected_pending(r, &request.request_id))
+            .collect::<Vec<_>>();
+        let (accepted, to_keep) = (pending.len(), kept.len());
 
-        let failures = self.enqueue(pending, &request.request_id).await;
+        let (enqueued, stored) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let work = async {
+            futures::join!(
+                self.enqueue(self.queue.as_ref(), pending, &request.request_id, &enqueued),
+                self.enqueue(rejected_queue.as_ref(), kept, &request.request_id, &stored),
+            )
+        };
+        if tokio::time::timeout(self.settings.request_budget, work)
+            .await
+            .is_err()
+        {
+            warn!(correlation_id = %request.request_id, budget_ms = self.settings.request_budget.as_millis(),
+                  "the queue did not take every event within the request budget");
+        }
+        report.enqueued = enqueued.load(Ordering::SeqCst);
+        let failures = (accepted - report.enqueued) + (to_keep - stored.load(Ordering::SeqCst));
         report.failed = failures;
-        report.enqueued = accepted - failures;
         if failures > 0 {
             report.status = 503;
             report.reason = Some("enqueue_failed");
             let body = json!({"error": "enqueue_failed",
-                              "message": format!("{failures} of {accepted} events could not be enqueued; HubSpot's retry will deliver them again"),
+                              "message": format!("{failures} of {} events could not be enqueued; HubSpot's retry will deliver them again", accepted + to_keep),
                               "received": report.received, "enqueued": report.enqueued, "failed": failures});
             return Handled {
                 status: 503,
@@ -198,7 +268,12 @@ impl Receipt {
             };
         }
         report.status = 200;
-        let body = json!({"received": report.received, "enqueued": report.enqueued, "ignored": report.ignored});
+        let rejected: usize = report.rejected.values().sum();
+        let body = if rejected == 0 {
+            json!({"received": report.received, "enqueued": report.enqueued, "ignored": report.ignored})
+        } else {
+            json!({"received": report.received, "enqueued": report.enqueued, "ignored": report.ignored, "rejected": rejected})
+        };
         Handled {
             status: 200,
             body,
@@ -211,17 +286,31 @@ impl Receipt {
     /// HubSpot's 5 s, and per-object order across batches does not matter to a level-triggered
     /// processor (it reads the current state). Bounded, so a slow queue endpoint is not handed
     /// ten calls that then all time out together.
-    async fn enqueue(&self, pending: Vec<Pending>, correlation_id: &str) -> usize {
+    ///
+    /// `sent` counts the messages the queue confirmed, so a request cut short by its budget
+    /// still knows how many made it.
+    async fn enqueue(
+        &self,
+        queue: &dyn FifoQueue,
+        pending: Vec<Pending>,
+        correlation_id: &str,
+        sent: &AtomicUsize,
+    ) {
         use futures::StreamExt as _;
         futures::stream::iter(chunk(pending))
-            .map(|c| self.send_chunk(c, correlation_id))
+            .map(|c| self.send_chunk(queue, c, correlation_id, sent))
             .buffer_unordered(MAX_CONCURRENT_SENDS)
-            .fold(0, |failed, n| async move { failed + n })
-            .await
+            .for_each(|()| async {})
+            .await;
     }
 
-    async fn send_chunk(&self, mut pending: Vec<Pending>, correlation_id: &str) -> usize {
-        let mut permanent = 0;
+    async fn send_chunk(
+        &self,
+        queue: &dyn FifoQueue,
+        mut pending: Vec<Pending>,
+        correlation_id: &str,
+        sent: &AtomicUsize,
+    ) {
         let mut last_error = String::new();
         for attempt in 0..self.settings.send_attempts.max(1) {
             if attempt > 0 {
@@ -229,7 +318,7 @@ impl Receipt {
                     .await;
             }
             let messages: Vec<SendEntry> = pending.iter().map(|p| p.message.clone()).collect();
-            match self.queue.send_batch(&messages).await {
+            match queue.send_batch(&messages).await {
                 Ok(results) => {
                     let mut retry = Vec::new();
                     for (p, result) in pending.into_iter().zip(results) {
@@ -239,6 +328,7 @@ impl Receipt {
                             sender_fault,
                         } = result
                         else {
+                            sent.fetch_add(1, Ordering::SeqCst);
                             continue;
                         };
                         last_error = format!("{code}: {message}");
@@ -246,7 +336,6 @@ impl Receipt {
                             // The entry itself is wrong: retrying it cannot succeed.
                             error!(correlation_id, event_id = p.event_id, object_type = p.object_type, object_id = %p.object_id,
                                    code = %code, message = %message, "SQS refused the event");
-                            permanent += 1;
                         } else {
                             retry.push(p);
                         }
@@ -268,7 +357,6 @@ impl Receipt {
             error!(correlation_id, event_id = p.event_id, object_type = p.object_type, object_id = %p.object_id,
                    group_id = %p.message.group_id, error = %last_error, "event not enqueued");
         }
-        permanent + pending.len()
     }
 }
 
@@ -287,6 +375,33 @@ fn reject(
     }
 }
 
+/// A rejected event as a message for the rejected-events queue: its JSON verbatim, in a group
+/// of its own (so it blocks nothing), deduplicated on its content (so HubSpot's retries of the
+/// same delivery keep it once), with the reason as message attributes.
+fn rejected_pending(rejected: &RejectedEvent, correlation_id: &str) -> Pending {
+    let digest = hex::encode(Sha256::digest(rejected.raw.as_bytes()));
+    let detail: String = rejected.detail.chars().take(MAX_DETAIL_CHARS).collect();
+    let attributes = BTreeMap::from([
+        (
+            REJECTED_REASON_ATTRIBUTE.to_owned(),
+            rejected.reason.to_owned(),
+        ),
+        ("RejectedDetail".to_owned(), detail),
+        ("CorrelationId".to_owned(), correlation_id.to_owned()),
+    ]);
+    Pending {
+        message: SendEntry {
+            body: rejected.raw.clone(),
+            group_id: format!("rejected-{}", &digest[..32]),
+            dedup_id: format!("rejected-{digest}"),
+            attributes,
+        },
+        event_id: 0,
+        object_type: "unknown",
+        object_id: format!("#{}", rejected.index),
+    }
+}
+
 fn to_pending(wanted: Vec<WebhookEvent>, correlation_id: &str, now_ms: i64) -> Vec<Pending> {
     let mut events: Vec<SyncEvent> = wanted
         .into_iter()
@@ -302,6 +417,7 @@ fn to_pending(wanted: Vec<WebhookEvent>, correlation_id: &str, now_ms: i64) -> V
                 group_id: sync.message_group_id(),
                 dedup_id: sync.message_deduplication_id(),
                 body: fit_body(&sync),
+                attributes: BTreeMap::new(),
             },
             event_id: sync.hubspot.as_ref().map_or(0, |h| h.event_id),
             object_type: sync.object_type.as_str(),

@@ -8,24 +8,42 @@ pub mod filter;
 pub mod handler;
 pub mod secrets;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use queue::SqsFifo;
 
 pub use config::{Config, SecretSource};
 pub use edge::router;
 pub use handler::{Handled, Receipt, RequestReport, Settings, WebhookRequest};
 
-/// The SDK configuration with the receipt's timeouts. HubSpot gives up on a webhook after 5 s
-/// and retries a timed-out delivery just like a 503
-/// (<https://developers.hubspot.com/docs/api/webhooks>), so the bounds only keep a hung call
-/// from running into the function's own 10 s timeout: a call with the SDK's retries ends
-/// within 4.5 s.
+/// The SDK configuration with the receipt's timeouts. The relation, written down once:
+/// HubSpot gives up on a webhook after 5 s (<https://developers.hubspot.com/docs/api/webhooks>)
+/// > the request budget (`REQUEST_BUDGET_MS`, default 4 s, which answers 503 when it runs
+/// out) > one SQS call with the SDK's retries (3.5 s); the function's own timeout (10 s in
+/// `template.yaml`) is above them all, so Lambda never kills a request before it is answered.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(Duration::from_millis(1000))
-        .operation_attempt_timeout(Duration::from_millis(3000))
-        .operation_timeout(Duration::from_millis(4500))
+        .operation_attempt_timeout(Duration::from_millis(1500))
+        .operation_timeout(Duration::from_millis(3500))
         .build();
     aws_config::from_env().timeout_config(timeouts).load().await
+}
+
+/// The receipt as the Lambda runs it: secrets resolved once, the SQS queues behind the port.
+pub async fn build(
+    config: &Config,
+    aws: &aws_config::SdkConfig,
+) -> Result<Receipt, ::edge::SecretError> {
+    let secrets = secrets::client_secrets(&config.secret, aws).await?;
+    let sqs = aws_sdk_sqs::Client::new(aws);
+    let queue = Arc::new(SqsFifo::new(sqs.clone(), &config.queue_url));
+    let receipt = Receipt::new(queue, Settings::from_config(config, secrets));
+    Ok(match &config.rejected_queue_url {
+        Some(url) => receipt.with_rejected_queue(Arc::new(SqsFifo::new(sqs, url))),
+        None => receipt,
+    })
 }
 
 impl Settings {
@@ -40,6 +58,7 @@ impl Settings {
             synced: config.synced.clone(),
             send_attempts: 3,
             retry_backoff: Duration::from_millis(50),
+            request_budget: config.request_budget,
         }
     }
 }

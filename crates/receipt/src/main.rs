@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use queue::SqsFifo;
-use receipt::{Config, Receipt, Settings};
+use receipt::Config;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -11,13 +10,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     // Fails the cold start (and so every request, loudly) rather than run without a secret.
     let config =
         Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let aws = receipt::sdk_config().await;
-    let secrets = receipt::secrets::client_secrets(&config.secret, &aws).await?;
-    let queue = Arc::new(SqsFifo::new(
-        aws_sdk_sqs::Client::new(&aws),
-        &config.queue_url,
-    ));
-    let receipt = Receipt::new(queue, Settings::from_config(&config, secrets));
+    let receipt = receipt::build(&config, &receipt::sdk_config().await).await?;
     let (clock, metrics) = (Arc::new(events::SystemClock), Arc::new(edge::Stdout));
     lambda_http::run(receipt::router(
         receipt,

@@ -240,6 +240,20 @@ impl Reprocessor {
         summary: &mut ReprocessSummary,
     ) -> Option<String> {
         let handle = candidate.letter.receipt_handle.clone();
+        if let Some(reason) = candidate
+            .letter
+            .message_attributes
+            .get(events::REJECTED_REASON_ATTRIBUTE)
+        {
+            // In a group of its own, so holding it blocks nothing.
+            tracing::warn!(
+                message_id = candidate.letter.message_id.as_str(),
+                reason = reason.as_str(),
+                "a HubSpot event the receipt could not read: left in the DLQ for an operator"
+            );
+            summary.record(candidate.summary(Outcome::RejectedAtReceipt));
+            return Some(handle);
+        }
         let state = candidate
             .group_id
             .as_ref()
@@ -284,6 +298,7 @@ impl Reprocessor {
             body: candidate.letter.body.clone(),
             group_id: group_id.clone(),
             dedup_id: deduplication_id,
+            attributes: candidate.letter.message_attributes.clone(),
         };
         if let Err(e) = queue::send_one(self.queue.as_ref(), entry).await {
             groups.insert(group_id, GroupState::Failed);

@@ -10,6 +10,9 @@ pub struct ReprocessSummary {
     pub moved: u64,
     pub skipped: u64,
     pub failed: u64,
+    /// HubSpot events the receipt kept because they could not become sync events (message
+    /// attribute `RejectedReason`): reported, never moved. Delete them once understood.
+    pub rejected: u64,
     pub dry_run: bool,
     /// Why the run ended: tells the operator whether invoking again would find more.
     pub stop_reason: StopReason,
@@ -63,6 +66,9 @@ pub enum Outcome {
     HeldBehindFailure,
     /// Dry run: would have been moved.
     WouldMove,
+    /// Kept by the receipt because it could not become a sync event; never moved (it would
+    /// fail the same way). It stays in the DLQ for an operator.
+    RejectedAtReceipt,
 }
 
 impl ReprocessSummary {
@@ -71,6 +77,7 @@ impl ReprocessSummary {
             moved: 0,
             skipped: 0,
             failed: 0,
+            rejected: 0,
             dry_run,
             stop_reason: StopReason::DlqEmpty,
             error: None,
@@ -83,12 +90,13 @@ impl ReprocessSummary {
             Outcome::Moved | Outcome::MovedNotDeleted => self.moved += 1,
             Outcome::Failed | Outcome::HeldBehindFailure => self.failed += 1,
             Outcome::WouldMove => {}
+            Outcome::RejectedAtReceipt => self.rejected += 1,
         }
         self.messages.push(message);
     }
 
     /// One CloudWatch EMF line with `MessagesMoved`, `MessagesSkipped`, `MessagesFailed`,
-    /// dimension `Function=reprocess-dlq`.
+    /// `MessagesRejected`, dimension `Function=reprocess-dlq`.
     pub fn metrics_line(&self, namespace: &str, timestamp_ms: i64) -> String {
         events::emf::count_line(
             namespace,
@@ -98,6 +106,7 @@ impl ReprocessSummary {
                 ("MessagesMoved", self.moved),
                 ("MessagesSkipped", self.skipped),
                 ("MessagesFailed", self.failed),
+                ("MessagesRejected", self.rejected),
             ],
         )
     }
@@ -134,7 +143,7 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&summary).unwrap(),
             json!({
-                "moved": 1, "skipped": 2, "failed": 1, "dryRun": false, "stopReason": "maxMessages",
+                "moved": 1, "skipped": 2, "failed": 1, "rejected": 0, "dryRun": false, "stopReason": "maxMessages",
                 "messages": [
                     {"eventType": "deal.creation", "objectType": "deal", "objectId": "7",
                      "groupId": "1-deal-7", "receiveCount": 3, "outcome": "moved"},
@@ -166,18 +175,20 @@ mod tests {
     }
 
     #[test]
-    fn metrics_line_carries_the_three_counts() {
+    fn metrics_line_carries_the_four_counts() {
         let mut summary = ReprocessSummary::new(false);
         summary.moved = 3;
         summary.skipped = 1;
+        summary.rejected = 2;
         let line: Value = serde_json::from_str(&summary.metrics_line("NS", 5)).unwrap();
         assert_eq!(line["Function"], "reprocess-dlq");
         assert_eq!(line["MessagesMoved"], 3);
         assert_eq!(line["MessagesSkipped"], 1);
         assert_eq!(line["MessagesFailed"], 0);
+        assert_eq!(line["MessagesRejected"], 2);
         let directive = &line["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], "NS");
         assert_eq!(directive["Dimensions"], json!([["Function"]]));
-        assert_eq!(directive["Metrics"].as_array().unwrap().len(), 3);
+        assert_eq!(directive["Metrics"].as_array().unwrap().len(), 4);
     }
 }

@@ -89,6 +89,7 @@ async fn send(queue: &EmbeddedQueue, bodies: &[&str]) {
             body: (*b).to_owned(),
             group_id: format!("g{i}"),
             dedup_id: (*b).to_owned(),
+            ..SendEntry::default()
         })
         .collect();
     queue.send_batch(&entries).await.unwrap();

@@ -88,6 +88,7 @@ fn entry(group: &str, dedup: &str, body: &str) -> SendEntry {
         body: body.to_owned(),
         group_id: group.to_owned(),
         dedup_id: dedup.to_owned(),
+        ..SendEntry::default()
     }
 }
 
@@ -343,7 +344,31 @@ macro_rules! conformance {
     };
 }
 
+async fn message_attributes_travel_with_the_message<H: Harness>(h: H) {
+    let (q, _dlq) = h.pair(3).await;
+    let mut tagged = entry("g1", "tagged", "tagged");
+    tagged
+        .attributes
+        .insert("RejectedReason".into(), "missing_object_id".into());
+    let results = q
+        .send_batch(&[tagged, entry("g2", "plain", "plain")])
+        .await
+        .unwrap();
+    assert!(results.iter().all(|r| matches!(r, SendResult::Sent { .. })));
+    let got = receive(&q, 10).await;
+    let by_body = |body: &str| got.iter().find(|m| m.body == body).unwrap();
+    assert_eq!(
+        by_body("tagged")
+            .message_attributes
+            .get("RejectedReason")
+            .map(String::as_str),
+        Some("missing_object_id")
+    );
+    assert!(by_body("plain").message_attributes.is_empty());
+}
+
 conformance!(
+    message_attributes_travel_with_the_message,
     order_is_kept_within_a_group,
     a_group_in_flight_is_blocked_for_other_receivers,
     a_receive_returns_at_most_ten,

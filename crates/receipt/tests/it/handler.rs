@@ -566,3 +566,118 @@ fn metrics_lines_carry_counts_and_rejection_reasons() {
         (Some(5), Some(4), Some(1))
     );
 }
+
+/// 100 events, 3 of them unusable: the 97 are queued, the 3 kept verbatim with their reasons.
+fn hundred_with_three_malformed() -> (String, Vec<Value>) {
+    let mut events = hubspot_events(100, 62515);
+    let bad = [
+        json!({"eventId": 1, "portalId": 62515, "occurredAt": 1, "subscriptionType": "deal.propertyChange",
+               "propertyName": "amount", "propertyValue": "1"}),
+        json!({"eventId": "not-a-number", "portalId": 62515, "occurredAt": 1,
+               "subscriptionType": "deal.creation", "objectId": 5}),
+        json!({"eventId": 3, "portalId": 62515, "occurredAt": 1, "subscriptionType": "deal.creation",
+               "objectId": -7}),
+    ];
+    for (slot, event) in [10, 50, 90].into_iter().zip(bad.iter()) {
+        events[slot] = event.clone();
+    }
+    (serde_json::to_string(&events).unwrap(), bad.to_vec())
+}
+
+#[tokio::test]
+async fn malformed_events_are_kept_and_their_neighbours_queued() {
+    let (main, rejected) = (
+        Arc::new(RecordingQueue::default()),
+        Arc::new(RecordingQueue::default()),
+    );
+    let harness = Harness::keeping_rejected(main.clone(), rejected.clone(), settings());
+    let (body, bad) = hundred_with_three_malformed();
+    let answer = harness.call(rest_event(&body, SECRET, now_ms())).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        answer.body,
+        json!({"received": 100, "enqueued": 97, "ignored": 0, "rejected": 3})
+    );
+    assert_eq!(main.delivered().len(), 97);
+    let kept = rejected.delivered();
+    assert_eq!(kept.len(), 3);
+    for (entry, original) in kept.iter().zip(&bad) {
+        let body: Value = serde_json::from_str(&entry.body).unwrap();
+        assert_eq!(&body, original, "kept verbatim");
+        assert!(entry.group_id.starts_with("rejected-"));
+        assert_eq!(
+            entry.attributes["CorrelationId"],
+            answer.report.correlation_id
+        );
+    }
+    let reasons: Vec<&str> = kept
+        .iter()
+        .map(|e| e.attributes[receipt::handler::REJECTED_REASON_ATTRIBUTE].as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["missing_object_id", "invalid_event", "invalid_event"]
+    );
+    // Counted by reason in the function's metrics.
+    let lines = harness.metrics.0.lock().unwrap().clone();
+    let rejected_counts: Vec<(String, u64)> = lines
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.get("EventsRejected").is_some())
+        .map(|v| {
+            (
+                v["Reason"].as_str().unwrap().to_owned(),
+                v["EventsRejected"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected_counts,
+        [
+            ("invalid_event".to_owned(), 2),
+            ("missing_object_id".to_owned(), 1)
+        ]
+    );
+    // HubSpot retrying the same delivery keeps each bad event once (same dedup ids).
+    harness.call(rest_event(&body, SECRET, now_ms())).await;
+    let ids: std::collections::HashSet<_> = rejected
+        .delivered()
+        .iter()
+        .map(|e| e.dedup_id.clone())
+        .collect();
+    assert_eq!(ids.len(), 3);
+}
+
+#[tokio::test]
+async fn a_rejected_event_that_cannot_be_kept_means_503() {
+    let rejected = RecordingQueue::default();
+    rejected
+        .script
+        .lock()
+        .unwrap()
+        .extend((0..10).map(|_| Script::Unavailable));
+    let main = Arc::new(RecordingQueue::default());
+    let harness = Harness::keeping_rejected(main.clone(), Arc::new(rejected), settings());
+    let (body, _) = hundred_with_three_malformed();
+    let answer = harness.call(rest_event(&body, SECRET, now_ms())).await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(
+        (
+            answer.body["enqueued"].as_u64(),
+            answer.body["failed"].as_u64()
+        ),
+        (Some(97), Some(3))
+    );
+}
+
+#[tokio::test]
+async fn without_a_rejected_queue_a_malformed_event_refuses_the_delivery() {
+    let receipt = recorded(RecordingQueue::default(), settings());
+    let (body, _) = hundred_with_three_malformed();
+    let (status, answer, _) = call(&receipt, rest_event(&body, SECRET, now_ms())).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("malformed_body"))
+    );
+    assert!(receipt.queue.delivered().is_empty());
+}

@@ -218,3 +218,83 @@ async fn client_secrets_come_from_secrets_manager() {
     .await;
     assert!(missing.is_err());
 }
+
+#[tokio::test]
+async fn a_queue_that_hangs_is_answered_503_within_the_request_budget() {
+    // Accepts connections and never answers: an SQS endpoint that hangs.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let config = aws_sdk_sqs::config::Builder::from(&moto::sdk_config().await)
+        .endpoint_url(format!("http://{addr}"))
+        .build();
+    let sqs = aws_sdk_sqs::Client::from_conf(config);
+    let budget = std::time::Duration::from_millis(600);
+    let receipt = Harness::new(
+        Arc::new(SqsFifo::new(
+            sqs,
+            format!("http://{addr}/000000000000/q.fifo"),
+        )),
+        receipt::Settings {
+            request_budget: budget,
+            ..settings()
+        },
+    );
+    let body = serde_json::to_string(&hubspot_events(20, 1)).unwrap();
+    let started = std::time::Instant::now();
+    let (status, answer) = post(&receipt, rest_event(&body, SECRET, now_ms())).await;
+    let took = started.elapsed();
+    assert_eq!(
+        (status, answer["failed"].as_u64()),
+        (503, Some(20)),
+        "{answer}"
+    );
+    assert!(
+        took < budget + std::time::Duration::from_millis(400),
+        "answered after {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn rejected_events_land_in_the_dlq_with_their_reason() {
+    let sqs = moto::sqs().await;
+    let (queue_url, dlq_url) = moto::fifo_queue_with_dlq(&sqs, "rejected", 5, 30)
+        .await
+        .unwrap();
+    let receipt = Harness::keeping_rejected(
+        Arc::new(SqsFifo::new(sqs.clone(), &queue_url)),
+        Arc::new(SqsFifo::new(sqs.clone(), &dlq_url)),
+        settings(),
+    );
+    let mut events = hubspot_events(5, 62515);
+    events[2] = json!({"eventId": 9, "portalId": 62515, "occurredAt": 1, "subscriptionType": "deal.creation"});
+    let body = serde_json::to_string(&events).unwrap();
+    let (status, answer) = post(&receipt, rest_event(&body, SECRET, now_ms())).await;
+    assert_eq!(
+        (status, answer["rejected"].as_u64()),
+        (200, Some(1)),
+        "{answer}"
+    );
+    assert_eq!(moto::drain(&sqs, &queue_url).await.unwrap().len(), 4);
+    let kept = sqs
+        .receive_message()
+        .queue_url(&dlq_url)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(kept.len(), 1);
+    let reason = kept[0].message_attributes().unwrap()["RejectedReason"].string_value();
+    assert_eq!(reason, Some("missing_object_id"));
+    assert_eq!(
+        serde_json::from_str::<Value>(kept[0].body().unwrap()).unwrap(),
+        events[2]
+    );
+}

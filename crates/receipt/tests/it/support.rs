@@ -105,6 +105,7 @@ pub fn settings() -> Settings {
         synced: EventFilter::parse(receipt::config::DEFAULT_SYNCED_EVENT_TYPES).unwrap(),
         send_attempts: 3,
         retry_backoff: Duration::from_millis(5),
+        request_budget: Duration::from_secs(4),
     }
 }
 
@@ -155,8 +156,20 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(queue: queue::Queue, settings: Settings) -> Self {
+        Self::with(receipt::Receipt::new(queue, settings))
+    }
+
+    /// Keeps events that cannot become sync events in `rejected`.
+    pub fn keeping_rejected(
+        queue: queue::Queue,
+        rejected: queue::Queue,
+        settings: Settings,
+    ) -> Self {
+        Self::with(receipt::Receipt::new(queue, settings).with_rejected_queue(rejected))
+    }
+
+    fn with(receipt: receipt::Receipt) -> Self {
         let metrics = Arc::new(Lines::default());
-        let receipt = receipt::Receipt::new(queue, settings);
         let router = receipt::router(
             receipt,
             Arc::new(events::SystemClock),

@@ -196,3 +196,45 @@ impl edge::MetricSink for Lines {
         self.0.lock().unwrap().push(line);
     }
 }
+
+#[tokio::test]
+async fn events_the_receipt_rejected_are_reported_and_never_moved() {
+    let queues = Queues::create("rejected").await;
+    queues.enqueue(&deal(7, 1)).await;
+    queues.poison_until_dead(1).await;
+    // What the receipt keeps for an event it could not read: verbatim, a group of its own,
+    // the reason as a message attribute.
+    let kept = queue::SendEntry {
+        body: r#"{"eventId":"x","portalId":1}"#.to_owned(),
+        group_id: "rejected-0123456789abcdef".to_owned(),
+        dedup_id: "rejected-0123456789abcdef-dedup".to_owned(),
+        attributes: [(
+            events::REJECTED_REASON_ATTRIBUTE.to_owned(),
+            "invalid_event".to_owned(),
+        )]
+        .into(),
+    };
+    queue::send_one(queues.dlq().as_ref(), kept).await.unwrap();
+
+    for run in 0..2 {
+        let summary = queues
+            .reprocessor()
+            .run(ReprocessRequest::default(), later())
+            .await;
+        assert_eq!(summary.rejected, 1, "run {run}: {summary:?}");
+        assert_eq!(summary.moved, u64::from(run == 0), "run {run}: {summary:?}");
+        assert!(summary.messages.iter().any(
+            |m| m.outcome == Outcome::RejectedAtReceipt && m.group_id.starts_with("rejected-")
+        ));
+        assert_eq!(
+            queues.peek_dlq().await.len(),
+            1,
+            "run {run}: the rejected event stays"
+        );
+    }
+    assert_eq!(
+        queues.process_main_queue().await.len(),
+        1,
+        "only the poisoned event moved"
+    );
+}
