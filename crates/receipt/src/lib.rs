@@ -18,10 +18,10 @@ pub use edge::router;
 pub use handler::{Handled, Receipt, RequestReport, Settings, WebhookRequest};
 
 /// The SDK configuration with the receipt's timeouts. The relation, written down once:
-/// HubSpot gives up on a webhook after 5 s (<https://developers.hubspot.com/docs/api/webhooks>)
-/// > the request budget (`REQUEST_BUDGET_MS`, default 4 s, which answers 503 when it runs
-/// out) > one SQS call with the SDK's retries (3.5 s); the function's own timeout (10 s in
-/// `template.yaml`) is above them all, so Lambda never kills a request before it is answered.
+/// HubSpot gives up on a webhook after 5 s (<https://developers.hubspot.com/docs/api/webhooks>);
+/// the request budget (`REQUEST_BUDGET_MS`, default 4 s) answers 503 before that; one SQS call
+/// with the SDK's retries ends within 3.5 s, inside the budget; the function's own timeout
+/// (10 s in `template.yaml`) is above them all, so Lambda never kills an unanswered request.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(Duration::from_millis(1000))
