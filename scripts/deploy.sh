@@ -67,6 +67,14 @@ with open("samconfig.toml", "rb") as f:
 PY
 }
 
+# The single shared secret was split in two; CloudFormation would only say the parameter is unknown.
+read -r -a configured <<<"$(samconfig parameter_overrides)"
+for param in ${configured[@]+"${configured[@]}"} ${extra_params[@]+"${extra_params[@]}"}; do
+  case "$param" in
+    ExistingSecretArn=*) die "ExistingSecretArn is now ExistingWebhookSecretArn + ExistingTokenSecretArn: see docs/deploy.md#upgrading-from-one-secret" ;;
+  esac
+done
+
 stack="$(samconfig stack_name)"
 region="$(samconfig region)"
 [ -n "$stack" ] || die "samconfig.toml has no [$env_name.deploy.parameters] stack_name"
@@ -94,7 +102,6 @@ echo "== deploy"
 deploy_args=(--config-env "$env_name")
 if [ ${#extra_params[@]} -gt 0 ]; then
   # --parameter-overrides on the command line replaces samconfig's list, so merge the two.
-  read -r -a configured <<<"$(samconfig parameter_overrides)"
   deploy_args+=(--parameter-overrides "${configured[@]}" "${extra_params[@]}")
 fi
 sam deploy "${deploy_args[@]}"
@@ -114,6 +121,7 @@ aws cloudformation describe-stacks --region "$region" --stack-name "$stack" \
   --query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output table
 cat <<NEXT
 
-Next: if the secret is new, put its values (docs/deploy.md#secrets), point HubSpot at WebhookUrl,
-then scripts/send-test-webhook.sh --url <WebhookUrl> to check the path end to end.
+Next: if the secrets are new, put their values (docs/deploy.md#secrets): {"clientSecret": ...} into
+WebhookSecretArn, {"accessToken": ...} into TokenSecretArn. Then point HubSpot at WebhookUrl and run
+scripts/send-test-webhook.sh --url <WebhookUrl> to check the path end to end.
 NEXT

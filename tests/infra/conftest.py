@@ -82,3 +82,32 @@ def branches(value):
 
 def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def condition_holds(template: dict, name: str, parameters: dict[str, str] | None = None) -> bool:
+    """Evaluates a template condition for the given parameter values (defaults for the rest), as
+    CloudFormation does: every parameter value is a string."""
+    values = {k: str(v.get("Default", "")) for k, v in template["Parameters"].items()}
+    values.update(parameters or {})
+
+    def value(node):
+        if isinstance(node, dict) and set(node) == {"Ref"}:
+            return values[node["Ref"]]
+        assert isinstance(node, (str, int)), f"cannot evaluate {node!r}"
+        return str(node)
+
+    def holds(node) -> bool:
+        (function, args), = node.items()
+        if function == "Condition":
+            return holds(template["Conditions"][args])
+        if function == "Fn::Equals":
+            return value(args[0]) == value(args[1])
+        if function == "Fn::Not":
+            return not holds(args[0])
+        if function == "Fn::And":
+            return all(holds(a) for a in args)
+        if function == "Fn::Or":
+            return any(holds(a) for a in args)
+        raise AssertionError(f"unsupported condition function {function}")
+
+    return holds(template["Conditions"][name])

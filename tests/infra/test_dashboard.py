@@ -57,13 +57,21 @@ def test_emf_business_metrics_are_charted(body):
     rows = [row for row in metric_rows(body) if row[0] == "x"]  # the ${MetricsNamespace} rows
     names = {row[1] for row in rows}
     assert {"EventsReceived", "EventsEnqueued", "EventsIgnored", "RequestsRejected", "SyncOutcome",
-            "PartnerCentralWrites", "MessagesMoved", "MessagesSkipped", "MessagesFailed"} <= names
+            "PartnerCentralWrites", "MessagesMoved", "MessagesSkipped", "MessagesFailed", "MessagesRejected"} <= names
     reasons = [row[5] for row in rows if row[1] == "RequestsRejected"]
     outcomes = [row[5] for row in rows if row[1] == "SyncOutcome"]
     assert reasons == RECEIPT_REASONS
     assert outcomes == SYNC_OUTCOMES
     for row in rows:
         assert row[2] == "Function" and row[3] in ("receipt", "processor", "reprocess-dlq")
+
+
+def test_events_kept_in_the_dlq_are_charted_for_every_reason(body):
+    # A SEARCH rather than one row per reason: the receipt's reasons are its own to add to.
+    expressions = [row[0]["expression"] for row in metric_rows(body) if isinstance(row[0], dict)]
+    (search,) = [e for e in expressions if "EventsRejected" in e]
+    assert search.startswith("SEARCH('{x,Function,Reason} ")
+    assert 'MetricName="EventsRejected"' in search and 'Function="receipt"' in search
 
 
 def test_lambda_widgets_cover_every_function(body_and_variables):

@@ -157,3 +157,15 @@ def test_deploy_merges_extra_parameters_with_samconfig(tmp_path):
         "AlarmEmail=ops@example.com",
     ]
     assert any("--stack-name hubspot-pc-sync-dev-dashboard" in line for line in lines)
+
+
+def test_deploy_refuses_the_old_single_secret_parameter(tmp_path):
+    for tool in ("sam", "aws"):
+        stub = tmp_path / tool
+        stub.write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> {tmp_path / "calls"}\n')
+        stub.chmod(0o755)
+    result = run([SCRIPTS / "deploy.sh", "dev", "--skip-build", "--param",
+                  "ExistingSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:hubspot-AbCdEf"],
+                 env={"PATH": f"{tmp_path}:{os.environ['PATH']}"}, check=False)
+    assert result.returncode == 2 and "docs/deploy.md#upgrading-from-one-secret" in result.stderr
+    assert not (tmp_path / "calls").exists(), "nothing may be validated or deployed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 
@@ -12,6 +13,7 @@ from conftest import (
     alarm_suffixes,
     as_list,
     branches,
+    condition_holds,
     function_properties,
     resources_of_type,
     runbook_headings,
@@ -23,19 +25,32 @@ FUNCTIONS = {
     "ReprocessDlqFunction": ("reprocess-dlq", "crates/reprocess-dlq"),
 }
 
-# The variables each binary reads (the Rust Config::from_env of each crate).
+# Read by lambda_runtime's default tracing subscriber, not by our crates; set on every function.
+RUNTIME_VARIABLES = {"RUST_LOG"}
+
+# The variables each binary reads (the Rust Config::from_env of each crate), plus RUNTIME_VARIABLES.
 ENVIRONMENT = {
     "ReceiptFunction": {
-        "QUEUE_URL", "HUBSPOT_SECRET_ARN", "WEBHOOK_PUBLIC_URL", "SIGNATURE_MAX_AGE_SECS",
-        "MAX_BODY_BYTES", "SYNCED_EVENT_TYPES", "METRICS_NAMESPACE",
-    },
+        "QUEUE_URL", "REJECTED_QUEUE_URL", "HUBSPOT_SECRET_ARN", "WEBHOOK_PUBLIC_URL",
+        "SIGNATURE_MAX_AGE_SECS", "MAX_BODY_BYTES", "SYNCED_EVENT_TYPES", "METRICS_NAMESPACE",
+    } | RUNTIME_VARIABLES,
     "ProcessorFunction": {
         "HUBSPOT_SECRET_ARN", "HUBSPOT_API_BASE_URL", "PARTNER_CENTRAL_CATALOG",
         "PARTNER_CENTRAL_ROLE_ARN", "PARTNER_CENTRAL_EXTERNAL_ID", "PARTNER_CENTRAL_SOLUTION_ID",
         "SYNC_TRIGGER", "METRICS_NAMESPACE",
-    },
-    "ReprocessDlqFunction": {"QUEUE_URL", "DLQ_URL", "METRICS_NAMESPACE"},
+    } | RUNTIME_VARIABLES,
+    "ReprocessDlqFunction": {"QUEUE_URL", "DLQ_URL", "METRICS_NAMESPACE"} | RUNTIME_VARIABLES,
 }
+
+# What may reach each secret: the stack-created resource or the Existing*SecretArn parameter (Ref
+# targets). The receipt faces the internet, so it must never be able to read the HubSpot token.
+SECRET_READERS = {
+    "ReceiptRole": ("ReceiptFunction", {"WebhookSecret", "ExistingWebhookSecretArn"}),
+    "ProcessorRole": ("ProcessorFunction", {"HubSpotSecret", "ExistingTokenSecretArn"}),
+}
+
+# HubSpot gives up on a webhook delivery after 5 s (https://developers.hubspot.com/docs/api/webhooks).
+HUBSPOT_TIMEOUT_MS = 5000
 
 # Alarm suffix -> (namespace, metric, threshold) for single-metric alarms; None = metric math.
 EXPECTED_ALARMS = {
@@ -96,6 +111,34 @@ def wildcard_violations(template: dict) -> list[str]:
             # Resource "*" in a key policy means "this key"; a wildcard action never is fine.
             if any(a in ("*", "kms:*") for a in as_list(st["Action"])):
                 problems.append(f"{rid}/{st.get('Sid')}: wildcard action in key policy")
+    return problems
+
+
+def ref_targets(value) -> set[str]:
+    """`{"Ref": X}` in every Fn::If branch -> {X}; anything else (a "*", an ARN pattern) as its JSON."""
+    return {b["Ref"] if isinstance(b, dict) and set(b) == {"Ref"} else json.dumps(b) for b in branches(value)}
+
+
+def secret_access_problems(template: dict) -> list[str]:
+    """Who may read which secret: each function exactly its own, no one else anything, no KMS."""
+    problems, granted = [], {}
+    for rid, st in own_policy_statements(template):
+        actions = as_list(st.get("Action", []))
+        if any(a.startswith("kms:") for a in actions):
+            problems.append(f"{rid}/{st.get('Sid')}: kms actions, but the secrets use the aws/secretsmanager key")
+        if any(a.startswith("secretsmanager:") for a in actions):
+            if set(actions) != {"secretsmanager:GetSecretValue"}:
+                problems.append(f"{rid}/{st.get('Sid')}: secretsmanager actions {sorted(actions)}")
+            for resource in as_list(st.get("Resource", [])):
+                granted.setdefault(rid, set()).update(ref_targets(resource))
+    for rid in granted.keys() | SECRET_READERS.keys():
+        function, own = SECRET_READERS.get(rid, (None, set()))
+        if granted.get(rid, set()) != own:
+            problems.append(f"{rid} may read {sorted(granted.get(rid, set()))}, expected {sorted(own)}")
+        if function:
+            env = function_properties(template, function)["Environment"]["Variables"]
+            if ref_targets(env.get("HUBSPOT_SECRET_ARN")) != own:
+                problems.append(f"{function}: HUBSPOT_SECRET_ARN is not its own secret {sorted(own)}")
     return problems
 
 
@@ -196,14 +239,56 @@ def test_function_environment_matches_what_the_binary_reads(template, logical_id
     if not src.exists():
         pytest.skip(f"{src} does not exist yet")
     code = "\n".join(p.read_text() for p in src.rglob("*.rs"))
-    unread = {name for name in variables if f'"{name}"' not in code}
+    unread = {name for name in set(variables) - RUNTIME_VARIABLES if f'"{name}"' not in code}
     assert not unread, f"{logical_id} sets variables its crate never reads: {sorted(unread)}"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_function_log_level_is_pinned_to_info(template, logical_id):
+    # At TRACE the Lambda runtime logs each raw event, webhook signatures included; RUST_LOG, when
+    # set, overrides the level Lambda passes, so both are pinned.
+    props = function_properties(template, logical_id)
+    assert props["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
+    assert props["Environment"]["Variables"]["RUST_LOG"] == "info"
+
+
+def default_request_budget_ms() -> int:
+    """The receipt's REQUEST_BUDGET_MS when unset, from the crate that defines it."""
+    config = ROOT / "crates" / "receipt" / "src" / "config.rs"
+    if not config.exists():
+        pytest.skip(f"{config} does not exist yet")
+    match = re.search(r"DEFAULT_REQUEST_BUDGET_MS: u64 = ([\d_]+);", config.read_text())
+    assert match, f"{config} no longer defines DEFAULT_REQUEST_BUDGET_MS"
+    return int(match.group(1).replace("_", ""))
+
+
+def test_receipt_answers_within_its_request_budget_before_hubspot_or_lambda_give_up(template):
+    props = function_properties(template, "ReceiptFunction")
+    budget_ms = int(props["Environment"]["Variables"].get("REQUEST_BUDGET_MS") or default_request_budget_ms())
+    assert budget_ms < HUBSPOT_TIMEOUT_MS
+    assert int(props["Timeout"]) * 1000 > budget_ms
+
+
+def test_receipt_keeps_rejected_events_in_the_dlq(template):
+    variables = function_properties(template, "ReceiptFunction")["Environment"]["Variables"]
+    assert variables["REJECTED_QUEUE_URL"] == {"Ref": "EventsDlq"}
+    sqs = [st for rid, st in own_policy_statements(template)
+           if rid == "ReceiptRole" and any(a.startswith("sqs:") for a in as_list(st["Action"]))]
+    assert all(as_list(st["Action"]) == ["sqs:SendMessage"] for st in sqs), "the receipt only sends"
+    targets = [r for st in sqs for r in as_list(st["Resource"])]
+    assert sorted(targets, key=json.dumps) == [
+        {"Fn::GetAtt": ["EventsDlq", "Arn"]}, {"Fn::GetAtt": ["EventsQueue", "Arn"]},
+    ]
 
 
 def test_no_secret_is_a_template_parameter(template):
     for name, param in template["Parameters"].items():
-        assert not re.search(r"(token|password|clientsecret)", name, re.I), name
         assert "NoEcho" not in param, f"{name}: secrets go to Secrets Manager, not NoEcho parameters"
+        if name.endswith("SecretArn"):
+            # Names a secret (ExistingTokenSecretArn) without holding it: only an ARN gets through.
+            assert param["AllowedPattern"].startswith("^$|^arn:aws"), name
+            continue
+        assert not re.search(r"(token|password|clientsecret)", name, re.I), name
 
 
 # ---------------------------------------------------------------- IAM
@@ -217,6 +302,48 @@ def test_wildcard_check_can_fail(mutable_template):
     statements[1]["Resource"] = "*"
     statements.append({"Effect": "Allow", "Action": "sqs:*", "Resource": "arn:aws:sqs:::x"})
     assert len(wildcard_violations(mutable_template)) == 2
+
+
+def test_each_function_reads_only_its_own_secret(template):
+    assert secret_access_problems(template) == []
+    assert not SECRET_READERS["ReceiptRole"][1] & SECRET_READERS["ProcessorRole"][1]
+
+
+def policy_statements(template: dict, role: str) -> list:
+    return template["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+
+
+def share_the_token_with_the_receipt(template):
+    token = next(st for st in policy_statements(template, "ProcessorRole") if st.get("Sid") == "ReadHubSpotToken")
+    policy_statements(template, "ReceiptRole").append(dict(token))
+
+
+def grant_every_secret_to_the_processor(template):
+    token = next(st for st in policy_statements(template, "ProcessorRole") if st.get("Sid") == "ReadHubSpotToken")
+    token["Resource"] = "*"
+
+
+def point_the_receipt_at_the_token(template):
+    variables = template["Resources"]["ReceiptFunction"]["Properties"]["Environment"]["Variables"]
+    variables["HUBSPOT_SECRET_ARN"] = {"Ref": "HubSpotSecret"}
+
+
+@pytest.mark.parametrize("damage, culprit", [
+    (share_the_token_with_the_receipt, "ReceiptRole"),
+    (grant_every_secret_to_the_processor, "ProcessorRole"),
+    (point_the_receipt_at_the_token, "ReceiptFunction"),
+])
+def test_secret_check_can_fail(mutable_template, damage, culprit):
+    damage(mutable_template)
+    (problem,) = secret_access_problems(mutable_template)
+    assert problem.startswith(culprit)
+
+
+def test_existing_secrets_cannot_be_one_and_the_same(template):
+    (assertion,) = template["Rules"]["SecretsAreNotShared"]["Assertions"]
+    assert assertion["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ExistingWebhookSecretArn"}, {"Ref": "ExistingTokenSecretArn"}]}]
+    }
 
 
 def test_processor_assumes_the_partner_central_role_or_holds_catalog_scoped_rights(template):
@@ -299,11 +426,45 @@ def test_api_is_regional_staged_throttled_and_access_logged(template):
     assert "requestId" in fields and "status" in fields
 
 
+def test_waf_exists_only_when_a_parameter_asks_for_it(template):
+    resources = template["Resources"]
+    (acl_id,) = [rid for rid, r in resources.items() if r["Type"] == "AWS::WAFv2::WebACL"]
+    (association_id,) = [rid for rid, r in resources.items() if r["Type"] == "AWS::WAFv2::WebACLAssociation"]
+    acl, association = resources[acl_id], resources[association_id]
+
+    def created(parameters):
+        return (condition_holds(template, acl["Condition"], parameters),
+                condition_holds(template, association["Condition"], parameters))
+
+    assert created({}) == (False, False), "the defaults must create (and cost) nothing"
+    own_acl = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/edge/0000"
+    assert created({"WebAclArn": own_acl}) == (False, True)
+    assert created({"PerClientRateLimit": "2000"}) == (True, True)
+    arn = association["Properties"]["ResourceArn"]["Fn::Sub"]
+    assert arn.endswith(":apigateway:${AWS::Region}::/restapis/${WebhookApi}/stages/${WebhookApi.Stage}")
+    assert association["Properties"]["WebACLArn"] == {
+        "Fn::If": ["HasWebAclArn", {"Ref": "WebAclArn"}, {"Fn::GetAtt": [acl_id, "Arn"]}]
+    }
+    # A stage takes one web ACL: asking for both is refused before anything changes.
+    rule = template["Rules"]["OneWebAclPerStage"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebAclArn"}, ""]}]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "PerClientRateLimit"}, "0"]}
+
+
+def test_per_client_rate_limit_answers_what_hubspot_retries(template):
+    (acl,) = resources_of_type(template, "AWS::WAFv2::WebACL").values()
+    (rule,) = acl["Properties"]["Rules"]
+    assert rule["Statement"]["RateBasedStatement"]["Limit"] == {"Ref": "PerClientRateLimit"}
+    assert rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    # WAF blocks with 403 by default, and HubSpot never retries a 403: the event would be lost.
+    assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+
+
 def test_outputs_the_scripts_and_dashboard_rely_on(template):
     required = {
         "WebhookUrl", "QueueUrl", "QueueArn", "DlqUrl", "DlqArn", "ReceiptFunctionName",
-        "ProcessorFunctionName", "ReprocessDlqFunctionName", "HubSpotSecretArn", "AlarmTopicArn",
-        "ApiName", "ApiStage",
+        "ProcessorFunctionName", "ReprocessDlqFunctionName", "WebhookSecretArn", "TokenSecretArn",
+        "AlarmTopicArn", "ApiName", "ApiStage",
     }
     assert required <= set(template["Outputs"])
 

@@ -1,6 +1,5 @@
 //! Cross-checks our v3 signatures with an independent implementation: the `openssl` command
 //! (the same check `scripts/send-test-webhook.sh` relies on when it signs requests).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
