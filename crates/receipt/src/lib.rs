@@ -17,11 +17,9 @@ pub use config::{Config, SecretSource};
 pub use edge::router;
 pub use handler::{Handled, Receipt, RequestReport, Settings, WebhookRequest};
 
-/// The SDK configuration with the receipt's timeouts. The relation, written down once:
-/// HubSpot gives up on a webhook after 5 s (<https://developers.hubspot.com/docs/api/webhooks>);
-/// the request budget (`REQUEST_BUDGET_MS`, default 4 s) answers 503 before that; one SQS call
-/// with the SDK's retries ends within 3.5 s, inside the budget; the function's own timeout
-/// (10 s in `template.yaml`) is above them all, so Lambda never kills an unanswered request.
+/// The SDK configuration with the receipt's timeouts: one SQS call, retries included, ends
+/// within 3.5 s, inside the request budget. How HubSpot's 5 s, the budget, these timeouts and the
+/// function's timeout relate is written down once, next to `ReceiptFunction` in `template.yaml`.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(Duration::from_millis(1000))
