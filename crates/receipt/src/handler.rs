@@ -160,7 +160,7 @@ impl Receipt {
 
     pub async fn handle(&self, request: &WebhookRequest, now_ms: i64) -> Handled {
         let started = Instant::now();
-        let mut handled = self.process(request, now_ms).await;
+        let mut handled = self.process(request, now_ms, started).await;
         handled
             .report
             .correlation_id
@@ -177,7 +177,8 @@ impl Receipt {
         handled
     }
 
-    async fn process(&self, request: &WebhookRequest, now_ms: i64) -> Handled {
+    /// `started`: when the request arrived; the budget counts from there.
+    async fn process(&self, request: &WebhookRequest, now_ms: i64, started: Instant) -> Handled {
         let mut report = RequestReport::default();
         if !request.method.eq_ignore_ascii_case("POST") {
             return reject(
@@ -208,21 +209,21 @@ impl Receipt {
             Ok(delivery) => delivery,
             Err(e) => return reject(400, "malformed_body", e.to_string(), report),
         };
-        let Some(rejected_queue) = self.rejected.as_ref().or(if delivery.rejected.is_empty() {
-            Some(&self.queue)
-        } else {
-            None
-        }) else {
+        let rejected_queue = match (&self.rejected, delivery.rejected.first()) {
+            (Some(queue), _) => queue,
+            // Nothing to keep.
+            (None, None) => &self.queue,
             // Nowhere to keep the bad events: refuse the delivery rather than drop them.
-            let first = &delivery.rejected[0];
-            let message = format!("event {}: {}", first.index, first.detail);
-            return reject(400, "malformed_body", message, report);
+            (None, Some(first)) => {
+                let message = format!("event {}: {}", first.index, first.detail);
+                return reject(400, "malformed_body", message, report);
+            }
         };
         report.received = delivery.events.len() + delivery.rejected.len();
         for r in &delivery.rejected {
             *report.rejected.entry(r.reason).or_default() += 1;
             warn!(correlation_id = %request.request_id, index = r.index, reason = r.reason, detail = %r.detail,
-                  "event rejected: kept verbatim in the rejected-events queue");
+                  "event rejected: keeping it verbatim in the rejected-events queue");
         }
 
         let (wanted, ignored): (Vec<WebhookEvent>, Vec<WebhookEvent>) = delivery
@@ -245,10 +246,11 @@ impl Receipt {
                 self.enqueue(rejected_queue.as_ref(), kept, &request.request_id, &stored),
             )
         };
-        if tokio::time::timeout(self.settings.request_budget, work)
-            .await
-            .is_err()
-        {
+        let left = self
+            .settings
+            .request_budget
+            .saturating_sub(started.elapsed());
+        if tokio::time::timeout(left, work).await.is_err() {
             warn!(correlation_id = %request.request_id, budget_ms = self.settings.request_budget.as_millis(),
                   "the queue did not take every event within the request budget");
         }
