@@ -10,7 +10,8 @@ import pytest
 
 RECEIPT_REASONS = [
     "method_not_allowed", "payload_too_large", "missing_signature", "invalid_signature",
-    "stale_signature", "malformed_body", "enqueue_failed",
+    "stale_signature", "signature_version_not_accepted", "malformed_body", "malformed_request",
+    "enqueue_failed",
 ]
 SYNC_OUTCOMES = [
     "created", "updated", "unchanged", "blocked", "skipped", "data_error", "transient_error", "not_found",
