@@ -1,125 +1,30 @@
-//! The submission lifecycle through the real SDK client: the asynchronous
-//! StartEngagementFromOpportunityTask, ListEngagementFromOpportunityTasks, AWS's reviewer
-//! played through the fake's handle, the edit rules of each review status and stage, and the
-//! account-wide quota.
-// The helpers below are test code too (clippy's test allowance covers only `#[test]` bodies).
-#![allow(clippy::unwrap_used)]
+//! The submission task through the real SDK client: StartEngagementFromOpportunityTask
+//! (asynchronous, idempotent, one live task per opportunity), ListEngagementFromOpportunityTasks,
+//! and the account-wide quota it shares.
 
 use std::time::Duration;
 
-use aws_sdk_partnercentralselling::Client;
-use aws_sdk_partnercentralselling::operation::start_engagement_from_opportunity_task::StartEngagementFromOpportunityTaskOutput;
 use aws_sdk_partnercentralselling::types::{
-    AwsSubmission, ClosedLostReason, ListTasksSortBase, ListTasksSortName, ReasonCode,
-    ReviewStatus, SalesInvolvementType, SortOrder, TaskStatus, Visibility,
+    AwsSubmission, ListTasksSortBase, ListTasksSortName, ReasonCode, ReviewStatus,
+    SalesInvolvementType, SortOrder, TaskStatus, Visibility,
 };
-use events::ManualClock;
 use sandbox::partner_central::{
-    AwsReview, PartnerCentralConfig, PartnerCentralFake, SandboxError, sdk_client_without_retries,
+    PartnerCentralConfig, PartnerCentralFake, sdk_client_without_retries,
 };
 
 use crate::common::partner_central::{
     Spec, clock, fields, last_modified, review_status, update_validation,
 };
-
-const DELAY: Duration = Duration::from_secs(2);
-
-async fn fake_with_clock() -> (PartnerCentralFake, ManualClock) {
-    let clock = clock();
-    let fake = PartnerCentralFake::start_with(
-        PartnerCentralConfig::default()
-            .unthrottled()
-            .with_clock(clock.clone())
-            .with_submission_delay(DELAY),
-    )
-    .await
-    .unwrap();
-    (fake, clock)
-}
-
-/// Creates `spec` and associates a solution, as submission requires.
-async fn create_submittable(client: &Client, spec: &Spec, token: &str) -> String {
-    let id = spec
-        .create(client, token)
-        .send()
-        .await
-        .unwrap()
-        .id()
-        .to_owned();
-    client
-        .associate_opportunity()
-        .catalog("Sandbox")
-        .opportunity_identifier(&id)
-        .related_entity_type("Solutions".into())
-        .related_entity_identifier("S-0000001")
-        .send()
-        .await
-        .unwrap();
-    id
-}
-
-fn co_sell() -> AwsSubmission {
-    AwsSubmission::builder()
-        .involvement_type(SalesInvolvementType::CoSell)
-        .visibility(Visibility::Full)
-        .build()
-        .unwrap()
-}
-
-fn start(
-    client: &Client,
-    id: &str,
-    token: &str,
-) -> aws_sdk_partnercentralselling::operation::start_engagement_from_opportunity_task::builders::StartEngagementFromOpportunityTaskFluentBuilder{
-    client
-        .start_engagement_from_opportunity_task()
-        .catalog("Sandbox")
-        .client_token(token)
-        .identifier(id)
-        .aws_submission(co_sell())
-}
-
-/// The one task of an opportunity as ListEngagementFromOpportunityTasks reports it.
-async fn task_of(
-    client: &Client,
-    id: &str,
-) -> aws_sdk_partnercentralselling::types::ListEngagementFromOpportunityTaskSummary {
-    let out = client
-        .list_engagement_from_opportunity_tasks()
-        .catalog("Sandbox")
-        .opportunity_identifier(id)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.task_summaries().len(), 1, "{out:?}");
-    out.task_summaries()[0].clone()
-}
-
-/// Submits through the task and lets it complete.
-async fn submitted(client: &Client, clock: &ManualClock, token: &str) -> String {
-    let id = create_submittable(client, &Spec::valid(), token).await;
-    start(client, &id, token).send().await.unwrap();
-    clock.advance(DELAY);
-    assert_eq!(review_status(client, &id).await, ReviewStatus::Submitted);
-    id
-}
-
-fn is_task_id(id: &str) -> bool {
-    id.strip_prefix("oit-").is_some_and(|rest| {
-        rest.len() == 13
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
-    })
-}
+use crate::common::submission::{
+    DELAY, create_submittable, fake_with_clock, is_task_id, start, submitted, task_of,
+};
 
 #[tokio::test]
 async fn the_task_runs_then_completes_and_submits() {
     let (fake, clock) = fake_with_clock().await;
     let client = fake.client();
     let id = create_submittable(&client, &Spec::valid(), "sub").await;
-    let out: StartEngagementFromOpportunityTaskOutput =
-        start(&client, &id, "sub").send().await.unwrap();
+    let out = start(&client, &id, "sub").send().await.unwrap();
     assert!(is_task_id(out.task_id().unwrap()), "{out:?}");
     assert_eq!(out.task_status(), Some(&TaskStatus::InProgress));
     assert_eq!(out.opportunity_id(), Some(id.as_str()));
@@ -360,212 +265,6 @@ async fn tasks_are_listed_filtered_sorted_and_paged() {
         .flat_map(|p| p.task_summaries().to_vec())
         .collect();
     assert_eq!(paged, all.task_summaries());
-}
-
-#[tokio::test]
-async fn the_reviewer_follows_the_real_lifecycle() {
-    let (fake, clock) = fake_with_clock().await;
-    let client = fake.client();
-    let draft = create_submittable(&client, &Spec::valid(), "draft").await;
-    let refused = fake.review(&draft, AwsReview::StartReview).unwrap_err();
-    assert_eq!(
-        refused,
-        SandboxError::InvalidTransition {
-            id: draft.clone(),
-            from: "Pending Submission".into(),
-            to: "In review".into()
-        }
-    );
-    let id = submitted(&client, &clock, "reviewed").await;
-    assert!(matches!(
-        fake.review(&id, AwsReview::Approve),
-        Err(SandboxError::InvalidTransition { .. })
-    ));
-    fake.review(&id, AwsReview::StartReview).unwrap();
-    assert_eq!(review_status(&client, &id).await, ReviewStatus::InReview);
-    let action = AwsReview::RequireAction {
-        comments: "Add the customer's website".into(),
-        reason: "Missing customer website".into(),
-    };
-    fake.review(&id, action.clone()).unwrap();
-    let got = client
-        .get_opportunity()
-        .catalog("Sandbox")
-        .identifier(&id)
-        .send()
-        .await
-        .unwrap();
-    let life = got.life_cycle().unwrap();
-    assert_eq!(life.review_status(), Some(&ReviewStatus::ActionRequired));
-    assert_eq!(life.review_comments(), Some("Add the customer's website"));
-    assert_eq!(
-        life.review_status_reason(),
-        Some("Missing customer website")
-    );
-    assert!(matches!(
-        fake.review(&id, action),
-        Err(SandboxError::InvalidTransition { .. })
-    ));
-
-    // Action Required: only the listed fields, and the fix goes back into review.
-    let mut renamed = Spec::valid();
-    renamed.title = Some("Renamed".into());
-    let v = update_validation(
-        renamed
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        fields(&v),
-        vec![(
-            "Project.Title".to_owned(),
-            "ACTION_NOT_PERMITTED".to_owned()
-        )]
-    );
-    let mut fixed = Spec::valid();
-    fixed.website = Some("https://acme.example.com".into());
-    fixed
-        .update(&client, &id, last_modified(&client, &id).await)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(review_status(&client, &id).await, ReviewStatus::Submitted);
-
-    fake.review(&id, AwsReview::StartReview).unwrap();
-    fake.review(
-        &id,
-        AwsReview::Reject {
-            comments: "Duplicate of an AWS opportunity".into(),
-            reason: "Duplicate".into(),
-        },
-    )
-    .unwrap();
-    assert_eq!(review_status(&client, &id).await, ReviewStatus::Rejected);
-    assert!(matches!(
-        fake.review(&id, AwsReview::Approve),
-        Err(SandboxError::InvalidTransition { .. })
-    ));
-    assert_eq!(
-        fake.review("O9999999999", AwsReview::Approve),
-        Err(SandboxError::UnknownOpportunity("O9999999999".into()))
-    );
-}
-
-#[tokio::test]
-async fn the_sandbox_simulation_needs_a_submission() {
-    let (fake, clock) = fake_with_clock().await;
-    let client = fake.client();
-    let id = create_submittable(&client, &Spec::valid(), "sim").await;
-    let mut approve = Spec::valid();
-    approve.review_status = Some("Approved".into());
-    let v = update_validation(
-        approve
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        fields(&v),
-        vec![(
-            "LifeCycle.ReviewStatus".to_owned(),
-            "ACTION_NOT_PERMITTED".to_owned()
-        )]
-    );
-    start(&client, &id, "sim").send().await.unwrap();
-    clock.advance(DELAY);
-    approve
-        .update(&client, &id, last_modified(&client, &id).await)
-        .send()
-        .await
-        .expect("simulated decision on a submitted opportunity");
-    assert_eq!(review_status(&client, &id).await, ReviewStatus::Approved);
-    let mut back = Spec::valid();
-    back.review_status = Some("Pending Submission".into());
-    let v = update_validation(
-        back.update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        v.error_list()[0].field_name(),
-        Some("LifeCycle.ReviewStatus")
-    );
-}
-
-#[tokio::test]
-async fn launched_and_closed_lost_opportunities_are_mostly_frozen() {
-    let (fake, _clock) = fake_with_clock().await;
-    let client = fake.client();
-    let mut launched = Spec::valid();
-    launched.stage = Some("Launched".into());
-    let id = launched
-        .create(&client, "launched")
-        .send()
-        .await
-        .unwrap()
-        .id()
-        .to_owned();
-    let mut renamed = launched.clone();
-    renamed.title = Some("Renamed".into());
-    renamed.stage = Some("Committed".into());
-    let v = update_validation(
-        renamed
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        fields(&v),
-        vec![
-            (
-                "LifeCycle.Stage".to_owned(),
-                "ACTION_NOT_PERMITTED".to_owned()
-            ),
-            (
-                "Project.Title".to_owned(),
-                "ACTION_NOT_PERMITTED".to_owned()
-            ),
-        ]
-    );
-    let mut delivery = launched.clone();
-    delivery.delivery = vec!["Managed Services".into()];
-    delivery
-        .update(&client, &id, last_modified(&client, &id).await)
-        .send()
-        .await
-        .expect("DeliveryModels stay editable after launch");
-
-    let mut lost = Spec::valid();
-    lost.stage = Some("Closed Lost".into());
-    lost.closed_lost_reason = Some(ClosedLostReason::values()[0].to_owned());
-    let id = lost
-        .create(&client, "lost")
-        .send()
-        .await
-        .unwrap()
-        .id()
-        .to_owned();
-    let mut changed = lost.clone();
-    changed.delivery = vec!["Managed Services".into()];
-    let v = update_validation(
-        changed
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        fields(&v),
-        vec![(
-            "Project.DeliveryModels".to_owned(),
-            "ACTION_NOT_PERMITTED".to_owned()
-        )]
-    );
 }
 
 #[tokio::test]
