@@ -5,9 +5,9 @@
 //! anything looks at the store after its delay has passed on the fake's clock, so a test with a
 //! manual clock decides exactly when AWS "finishes".
 //!
-//! On completion the opportunity must meet the submission requirements of "Submitting an
-//! opportunity"
-//! (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/submitting-opportunities.html>):
+//! On completion the opportunity must meet the submission requirements of "Working with your
+//! opportunities"
+//! (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/working-with-your-opportunities.html>):
 //! the business rules every write already checks, plus a stage of at least Qualified, at least
 //! one associated solution and the spend in USD.
 
