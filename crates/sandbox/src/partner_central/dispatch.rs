@@ -16,8 +16,13 @@ use crate::lock;
 
 fn class_of(operation: &str) -> Option<Class> {
     match operation {
-        "GetOpportunity" | "ListOpportunities" => Some(Class::Read),
-        "CreateOpportunity" | "UpdateOpportunity" | "AssociateOpportunity" => Some(Class::Write),
+        "GetOpportunity" | "ListOpportunities" | "ListEngagementFromOpportunityTasks" => {
+            Some(Class::Read)
+        }
+        "CreateOpportunity"
+        | "UpdateOpportunity"
+        | "AssociateOpportunity"
+        | "StartEngagementFromOpportunityTask" => Some(Class::Write),
         _ => None,
     }
 }
@@ -88,11 +93,9 @@ fn serve(shared: &Shared, headers: &HeaderMap, raw: &Bytes) -> Served {
         )));
         return served;
     };
-    let admitted = lock(&shared.control).quotas.try_take(
-        served.catalog.as_deref().unwrap_or_default(),
-        class,
-        shared.clock.now(),
-    );
+    let admitted = lock(&shared.control)
+        .quotas
+        .try_take(class, shared.clock.now());
     served.result = if admitted {
         ops::run(shared, &operation, &body)
     } else {

@@ -1,4 +1,5 @@
-//! Request quotas (token buckets per catalog) and injected faults.
+//! Request quotas (one read and one write token bucket for the whole partner account) and
+//! injected faults.
 
 use std::collections::HashMap;
 
@@ -43,7 +44,9 @@ pub struct Rate {
 pub(crate) struct Quotas {
     pub reads: Option<Rate>,
     pub writes: Option<Rate>,
-    buckets: HashMap<(String, Class), Bucket>,
+    /// One bucket per class for the whole fake: the quotas are per partner account, shared
+    /// by every client, Lambda instance and catalog.
+    buckets: HashMap<Class, Bucket>,
 }
 
 impl Quotas {
@@ -55,9 +58,9 @@ impl Quotas {
         }
     }
 
-    /// Takes one token for `catalog`; false means "answer ThrottlingException". Every call
-    /// counts, valid or not, as with the real quota.
-    pub(crate) fn try_take(&mut self, catalog: &str, class: Class, now: DateTime<Utc>) -> bool {
+    /// Takes one token of the account's `class` bucket; false means "answer
+    /// ThrottlingException". Every call counts, valid or not, as with the real quota.
+    pub(crate) fn try_take(&mut self, class: Class, now: DateTime<Utc>) -> bool {
         let rate = match class {
             Class::Read => self.reads,
             Class::Write => self.writes,
@@ -66,13 +69,10 @@ impl Quotas {
             return true;
         };
         let capacity = f64::from(rate.burst.max(1));
-        let bucket = self
-            .buckets
-            .entry((catalog.to_owned(), class))
-            .or_insert(Bucket {
-                tokens: capacity,
-                last: now,
-            });
+        let bucket = self.buckets.entry(class).or_insert(Bucket {
+            tokens: capacity,
+            last: now,
+        });
         let elapsed_ms = (now - bucket.last).num_milliseconds().max(0);
         // Elapsed time is whole milliseconds, far below f64's exact-integer range.
         #[allow(clippy::cast_precision_loss)]

@@ -1,8 +1,9 @@
 //! A fake AWS Partner Central Selling API speaking the SDK's real protocol (awsJson1_0), so the
 //! real `aws_sdk_partnercentralselling::Client` runs against it unchanged. It serves the
 //! operations the processor calls — CreateOpportunity, GetOpportunity, UpdateOpportunity,
-//! AssociateOpportunity, ListOpportunities — and answers any other with
-//! UnknownOperationException.
+//! AssociateOpportunity, ListOpportunities, StartEngagementFromOpportunityTask,
+//! ListEngagementFromOpportunityTasks — and answers any other with UnknownOperationException.
+//! [`PartnerCentralFake::review`] plays AWS's reviewer on submitted opportunities.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -13,7 +14,8 @@
 //! ```
 //!
 //! Where the rules live: `validation/` (field shapes, then business rules), `review.rs` (what
-//! each LifeCycle.ReviewStatus allows), `ops/` (ClientToken idempotency, LastModifiedDate
+//! each LifeCycle.ReviewStatus and Stage allows), `submission.rs` (the asynchronous submission
+//! task), `reviewer.rs` (AWS's review decisions), `ops/` (ClientToken idempotency, LastModifiedDate
 //! optimistic concurrency, full-replacement updates, associations), `limits.rs` (quotas) and
 //! `protocol.rs` (the awsJson1_0 envelope and error bodies). The rules come from the API
 //! reference (<https://docs.aws.amazon.com/partner-central/latest/APIReference/Welcome.html>)
@@ -27,22 +29,25 @@ mod limits;
 mod ops;
 mod protocol;
 mod review;
+mod reviewer;
 mod store;
+mod submission;
 mod validation;
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use aws_sdk_partnercentralselling::config::retry::RetryConfig;
 use aws_sdk_partnercentralselling::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_partnercentralselling::types::ReviewStatus;
 use axum::Router;
 use axum::routing::post;
 use events::{Clock, SystemClock};
 use serde_json::Value;
 
 pub use limits::{PartnerCentralFault, Rate};
+pub use reviewer::AwsReview;
 
 use crate::lock;
 use crate::server::RunningServer;
@@ -52,13 +57,21 @@ use store::{Opportunity, Store};
 /// The partner account in opportunity ARNs.
 const ACCOUNT_ID: &str = "111122223333";
 
+/// The real task takes seconds (it creates an engagement, a resource snapshot and an
+/// invitation before submitting); long enough for a client to observe `IN_PROGRESS`.
+pub const DEFAULT_SUBMISSION_DELAY: Duration = Duration::from_secs(2);
+
 /// Start-up settings. `Default`: the real quotas and the real UTC clock.
 #[derive(Clone)]
 pub struct PartnerCentralConfig {
-    /// Write quota per catalog (`None` = unlimited).
+    /// Write quota of the partner account, shared by all clients and catalogs (`None` =
+    /// unlimited).
     pub writes: Option<Rate>,
-    /// Read quota per catalog (`None` = unlimited).
+    /// Read quota of the partner account, shared likewise (`None` = unlimited).
     pub reads: Option<Rate>,
+    /// How long a StartEngagementFromOpportunityTask stays `IN_PROGRESS` on the fake's clock
+    /// before it ends COMPLETE or FAILED.
+    pub submission_delay: Duration,
     /// "Today" for TargetCloseDate checks and the clock of the token buckets and timestamps.
     pub clock: Arc<dyn Clock>,
 }
@@ -68,6 +81,7 @@ impl Default for PartnerCentralConfig {
         Self {
             writes: Some(limits::WRITE_QUOTA),
             reads: Some(limits::READ_QUOTA),
+            submission_delay: DEFAULT_SUBMISSION_DELAY,
             clock: Arc::new(SystemClock),
         }
     }
@@ -83,6 +97,11 @@ impl PartnerCentralConfig {
 
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    pub fn with_submission_delay(mut self, delay: Duration) -> Self {
+        self.submission_delay = delay;
         self
     }
 }
@@ -105,6 +124,13 @@ pub enum SandboxError {
     UnknownOpportunity(String),
     #[error("{0:?} is not a LifeCycle.ReviewStatus value")]
     InvalidReviewStatus(String),
+    /// The review lifecycle has no such step (e.g. approving an opportunity nobody submitted).
+    #[error("opportunity {id}: AWS's review does not go from \"{from}\" to \"{to}\"")]
+    InvalidTransition {
+        id: String,
+        from: String,
+        to: String,
+    },
 }
 
 #[derive(Default)]
@@ -120,6 +146,17 @@ pub(crate) struct Shared {
     store: Mutex<Store>,
     control: Mutex<Control>,
     clock: Arc<dyn Clock>,
+    submission_delay: chrono::Duration,
+}
+
+impl Shared {
+    /// The store with every due submission task settled: the only way to reach it, so no
+    /// reader sees a task that should have finished.
+    pub(crate) fn settled(&self) -> MutexGuard<'_, Store> {
+        let mut store = lock(&self.store);
+        submission::settle(&mut store, self.clock.now(), self.submission_delay);
+        store
+    }
 }
 
 /// A running fake. Inspect and steer it through the methods; it stops when dropped or when
@@ -169,6 +206,8 @@ impl PartnerCentralFake {
                 ..Control::default()
             }),
             clock: config.clock,
+            submission_delay: chrono::Duration::from_std(config.submission_delay)
+                .unwrap_or(chrono::Duration::MAX),
         });
         let router = Router::new()
             .route("/", post(dispatch::handle))
@@ -195,7 +234,8 @@ impl PartnerCentralFake {
 
     /// Every opportunity as GetOpportunity would return it, in id order.
     pub fn opportunities(&self) -> Vec<Value> {
-        lock(&self.shared.store)
+        self.shared
+            .settled()
             .opportunities
             .values()
             .map(Opportunity::to_get_output)
@@ -203,7 +243,8 @@ impl PartnerCentralFake {
     }
 
     pub fn opportunity(&self, id: &str) -> Option<Value> {
-        lock(&self.shared.store)
+        self.shared
+            .settled()
             .opportunities
             .get(id)
             .map(Opportunity::to_get_output)
@@ -211,7 +252,8 @@ impl PartnerCentralFake {
 
     /// `(RelatedEntityType, identifier)` pairs, e.g. `("Solutions", "S-0000001")`.
     pub fn associations(&self, id: &str) -> Vec<(String, String)> {
-        lock(&self.shared.store)
+        self.shared
+            .settled()
             .opportunities
             .get(id)
             .map(|o| {
@@ -225,7 +267,8 @@ impl PartnerCentralFake {
 
     /// `Partner Referral` or (Sandbox only) `AWS Referral`; GetOpportunity does not return it.
     pub fn origin(&self, id: &str) -> Option<String> {
-        lock(&self.shared.store)
+        self.shared
+            .settled()
             .opportunities
             .get(id)
             .map(|o| o.origin.clone())
@@ -257,33 +300,6 @@ impl PartnerCentralFake {
             .iter()
             .filter(|c| c.operation == operation)
             .count()
-    }
-
-    // ----- steering --------------------------------------------------------------------------
-
-    /// Puts an opportunity under review as if the partner had submitted it (no validation).
-    pub fn submit(&self, id: &str) -> Result<(), SandboxError> {
-        self.set_review_status(id, ReviewStatus::Submitted.as_str())
-    }
-
-    /// Moves the review as AWS would: `In review`, `Approved`, `Action Required`, `Rejected`,
-    /// … Bumps LastModifiedDate like any AWS-side change.
-    pub fn set_review_status(&self, id: &str, status: &str) -> Result<(), SandboxError> {
-        if !ReviewStatus::values().contains(&status) {
-            return Err(SandboxError::InvalidReviewStatus(status.to_owned()));
-        }
-        let mut store = lock(&self.shared.store);
-        if !store.opportunities.contains_key(id) {
-            return Err(SandboxError::UnknownOpportunity(id.to_owned()));
-        }
-        let now = store.stamp(self.shared.clock.now());
-        let opportunity = store
-            .opportunities
-            .get_mut(id)
-            .ok_or_else(|| SandboxError::UnknownOpportunity(id.to_owned()))?;
-        opportunity.review_status = ReviewStatus::from(status);
-        opportunity.last_modified = now;
-        Ok(())
     }
 
     // ----- faults ----------------------------------------------------------------------------

@@ -7,6 +7,8 @@
 //! - Submitted / In review / Rejected: read-only.
 //! - Action Required: only a listed set of fields may change; the update re-enters review.
 //! - Approved: editable except a listed set (Title, website, industry, …).
+//! - Stage Launched: only DeliveryModels, AdditionalComments and SoftwareRevenue may change;
+//!   Stage Closed Lost: nothing may change.
 //!
 //! The Sandbox catalog has no AWS reviewer: the partner plays it by sending UpdateOpportunity
 //! with `LifeCycle.ReviewStatus` (and `ReviewComments`, `ReviewStatusReason`) set, as AWS's
@@ -15,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_partnercentralselling::types::ReviewStatus;
+use aws_sdk_partnercentralselling::types::{ReviewStatus, Stage};
 use serde_json::{Map, Value};
 
 use super::protocol::{AwsError, Code, FieldError, Reason};
@@ -47,6 +49,33 @@ pub(crate) fn sandbox_decision(
         comments: text("ReviewComments"),
         reason: text("ReviewStatusReason"),
     })
+}
+
+/// A simulated decision needs something to review: the opportunity must have been submitted
+/// (StartEngagementFromOpportunityTask), and a review never sends it back to Pending
+/// Submission — otherwise the simulation would be a way around submission.
+pub(crate) fn simulation_error(
+    id: &str,
+    current: &ReviewStatus,
+    decision: &Decision,
+) -> Option<AwsError> {
+    let message = if *current == ReviewStatus::PendingSubmission {
+        format!(
+            "Opportunity {id} has not been submitted; submit it with StartEngagementFromOpportunityTask before simulating AWS's review"
+        )
+    } else if decision.status == ReviewStatus::PendingSubmission {
+        format!(
+            "Opportunity {id} was submitted; AWS's review cannot return it to \"Pending Submission\""
+        )
+    } else {
+        return None;
+    };
+    Some(AwsError::field(
+        Reason::BusinessValidationFailed,
+        "LifeCycle.ReviewStatus",
+        Code::ActionNotPermitted,
+        message,
+    ))
 }
 
 /// Statuses in which AWS is reviewing (or has rejected) the opportunity.
@@ -99,6 +128,41 @@ const APPROVED_FROZEN: &[&str] = &[
     "PartnerOpportunityIdentifier",
     "Project.Title",
 ];
+
+/// Still editable once Stage is Launched (fields and everything below them).
+const LAUNCHED_EDITABLE: &[&str] = &[
+    "Project.DeliveryModels",
+    "Project.AdditionalComments",
+    "SoftwareRevenue",
+];
+
+/// Field errors for changes the stored Stage does not allow (empty = allowed).
+pub(crate) fn stage_forbidden_changes(stage: Option<&str>, changed: &[String]) -> Vec<FieldError> {
+    let launched = stage == Some(Stage::Launched.as_str());
+    let lost = stage == Some(Stage::ClosedLost.as_str());
+    if !launched && !lost {
+        return Vec::new();
+    }
+    changed
+        .iter()
+        .filter(|path| {
+            let plain = without_indexes(path);
+            lost || !LAUNCHED_EDITABLE
+                .iter()
+                .any(|open| plain == *open || plain.starts_with(&format!("{open}.")))
+        })
+        .map(|path| {
+            FieldError::new(
+                path.clone(),
+                Code::ActionNotPermitted,
+                format!(
+                    "{path} cannot be changed once LifeCycle.Stage is \"{}\"",
+                    stage.unwrap_or_default()
+                ),
+            )
+        })
+        .collect()
+}
 
 /// Leaf paths → values. Objects and lists of objects are descended (`A.B[0].C`); lists of
 /// strings are leaves; nulls are absent (UpdateOpportunity treats omitted as null).

@@ -1,10 +1,12 @@
-//! Stored opportunities, client-token memory and ids.
+//! Stored opportunities, submission tasks, client-token memory and ids.
 
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_partnercentralselling::types::ReviewStatus;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
+
+use super::submission::SubmissionTask;
 
 /// Top-level members the partner owns and UpdateOpportunity replaces wholesale.
 pub(crate) const REPLACEABLE: [&str; 9] = [
@@ -42,6 +44,8 @@ pub(crate) struct Opportunity {
     pub review_status_reason: Option<String>,
     /// RelatedEntityType → identifiers, in association order.
     pub related: BTreeMap<String, Vec<String>>,
+    /// The engagement a completed submission task created (AWS's side of the opportunity).
+    pub engagement_id: Option<String>,
 }
 
 /// The SDK reads dates as RFC 3339 strings ("date-time" format); milliseconds keep
@@ -167,7 +171,7 @@ impl Opportunity {
     }
 }
 
-/// What an idempotent CreateOpportunity replay returns.
+/// What an idempotent replay (CreateOpportunity, StartEngagementFromOpportunityTask) returns.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenRecord {
     pub request: Value,
@@ -179,6 +183,10 @@ pub(crate) struct Store {
     pub opportunities: BTreeMap<String, Opportunity>,
     /// (catalog, ClientToken) → the request body that used it first.
     pub tokens: HashMap<(String, String), TokenRecord>,
+    /// Submission tasks in start order.
+    pub tasks: Vec<SubmissionTask>,
+    /// (catalog, ClientToken) → the StartEngagementFromOpportunityTask body and its task id.
+    pub task_tokens: HashMap<(String, String), TokenRecord>,
     next_id: u64,
     last_stamp: Option<DateTime<Utc>>,
 }

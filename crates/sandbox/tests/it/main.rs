@@ -6,5 +6,7 @@ mod common;
 mod hubspot_reads;
 mod hubspot_writes;
 mod partner_central_api;
+mod partner_central_lifecycle;
 mod partner_central_review;
+mod partner_central_submission;
 mod partner_central_validation;

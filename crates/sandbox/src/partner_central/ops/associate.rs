@@ -5,7 +5,6 @@ use serde_json::{Map, Value, json};
 use aws_sdk_partnercentralselling::types::RelatedEntityType;
 
 use super::{Outcome, catalog_and_id, internal, not_found};
-use crate::lock;
 use crate::partner_central::Shared;
 use crate::partner_central::formats;
 use crate::partner_central::protocol::{AwsError, Code, Reason};
@@ -65,7 +64,7 @@ pub(super) fn associate(shared: &Shared, body: &Map<String, Value>) -> Result<Ou
         .zip(entity)
         .ok_or_else(|| internal("entity validated"))?;
 
-    let mut store = lock(&shared.store);
+    let mut store = shared.settled();
     let current = store
         .get(catalog, id)
         .ok_or_else(|| not_found(id, catalog))?;

@@ -4,7 +4,6 @@
 use serde_json::{Map, Value, json};
 
 use super::{Outcome, internal};
-use crate::lock;
 use crate::partner_central::Shared;
 use crate::partner_central::protocol::{AwsError, Code};
 use crate::partner_central::store::Opportunity;
@@ -70,7 +69,7 @@ pub(super) fn list(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome
         .and_then(Value::as_array)
         .map(|names| names.iter().filter_map(Value::as_str).collect());
 
-    let store = lock(&shared.store);
+    let store = shared.settled();
     let mut matches: Vec<&Opportunity> = store
         .opportunities
         .values()

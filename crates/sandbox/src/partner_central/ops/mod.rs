@@ -1,5 +1,5 @@
 //! The operations. Create / Get / Update live here (idempotency and optimistic concurrency);
-//! listing in `list.rs`; associations in `associate.rs`.
+//! listing in `list.rs`; associations in `associate.rs`; the submission task in `engagement.rs`.
 
 use aws_sdk_partnercentralselling::types::{OpportunityOrigin, ReviewStatus};
 use chrono::{DateTime, Utc};
@@ -11,12 +11,13 @@ use super::review;
 use super::store::{Opportunity, REPLACEABLE, TokenRecord, timestamp, truncate_millis};
 use super::validation::{self, Report};
 use super::{ACCOUNT_ID, Shared};
-use crate::lock;
 
 mod associate;
+mod engagement;
 mod list;
 
 use associate::associate;
+use engagement::{list_tasks, start};
 use list::list;
 
 /// What a successful call produced.
@@ -59,6 +60,8 @@ pub(crate) fn run(
         "UpdateOpportunity" => update(shared, body),
         "ListOpportunities" => list(shared, body),
         "AssociateOpportunity" => associate(shared, body),
+        "StartEngagementFromOpportunityTask" => start(shared, body),
+        "ListEngagementFromOpportunityTasks" => list_tasks(shared, body),
         other => Err(AwsError::UnknownOperation(format!(
             "The sandbox does not implement {other}"
         ))),
@@ -140,7 +143,7 @@ fn create(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
     let request = Value::Object(body.clone());
     let key = (catalog.to_owned(), token.to_owned());
 
-    let mut store = lock(&shared.store);
+    let mut store = shared.settled();
     if let Some(previous) = store.tokens.get(&key).cloned() {
         if previous.request != request {
             return Err(AwsError::Conflict(
@@ -186,6 +189,7 @@ fn create(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         review_comments: None,
         review_status_reason: None,
         related: Default::default(),
+        engagement_id: None,
     };
     let output = create_output(&opportunity);
     store.opportunities.insert(id.clone(), opportunity);
@@ -216,7 +220,7 @@ fn get(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsError> 
     let (catalog, id) = catalog
         .zip(id)
         .ok_or_else(|| internal("identifier validated"))?;
-    let store = lock(&shared.store);
+    let store = shared.settled();
     let opportunity = store
         .get(catalog, id)
         .ok_or_else(|| not_found(id, catalog))?;
@@ -256,7 +260,7 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         .ok_or_else(|| internal("identifier validated"))?;
     let sent_modified = sent_modified.ok_or_else(|| internal("date validated"))?;
 
-    let mut store = lock(&shared.store);
+    let mut store = shared.settled();
     let current = store
         .get(catalog, id)
         .ok_or_else(|| not_found(id, catalog))?;
@@ -270,6 +274,12 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
     let status = current.review_status.clone();
     // The review rules bind the partner, not the reviewer a Sandbox update may play.
     let decision = review::sandbox_decision(catalog, body, &status);
+    if let Some(error) = decision
+        .as_ref()
+        .and_then(|d| review::simulation_error(id, &status, d))
+    {
+        return Err(error);
+    }
     if decision.is_none() && review::is_read_only(&status) {
         return Err(review::read_only_error(id, &status));
     }
@@ -278,8 +288,18 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         // Not an UpdateOpportunity member: kept from create.
         proposed.insert("OpportunityTeam".into(), team.clone());
     }
-    let forbidden =
-        review::forbidden_changes(&status, &review::changed_paths(&current.body, &proposed));
+    let changed = review::changed_paths(&current.body, &proposed);
+    let stage = current
+        .body
+        .get("LifeCycle")
+        .and_then(|l| l.get("Stage"))
+        .and_then(Value::as_str);
+    let mut forbidden = review::forbidden_changes(&status, &changed);
+    for error in review::stage_forbidden_changes(stage, &changed) {
+        if !forbidden.iter().any(|f| f.field == error.field) {
+            forbidden.push(error);
+        }
+    }
     if decision.is_none() && !forbidden.is_empty() {
         return Err(AwsError::validation(
             Reason::BusinessValidationFailed,

@@ -3,3 +3,4 @@
 
 pub mod hubspot;
 pub mod partner_central;
+pub mod submission;

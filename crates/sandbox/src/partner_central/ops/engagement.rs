@@ -1,0 +1,232 @@
+//! StartEngagementFromOpportunityTask (the submission to AWS) and
+//! ListEngagementFromOpportunityTasks (the only way to follow it: there is no Get)
+//! (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_StartEngagementFromOpportunityTask.html>,
+//! <https://docs.aws.amazon.com/partner-central/latest/APIReference/API_ListEngagementFromOpportunityTasks.html>).
+
+use aws_sdk_partnercentralselling::types::{
+    ListTasksSortName, SalesInvolvementType, SortOrder, TaskStatus, Visibility,
+};
+use serde_json::{Map, Value, json};
+
+use super::{Outcome, catalog_and_id, internal, not_found};
+use crate::partner_central::protocol::{AwsError, Code};
+use crate::partner_central::store::{TokenRecord, truncate_millis};
+use crate::partner_central::submission::{SubmissionTask, random_id};
+use crate::partner_central::validation::{Report, one_of, string};
+use crate::partner_central::{ACCOUNT_ID, Shared, protocol};
+
+pub(super) fn start(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsError> {
+    let mut r = Report::default();
+    let (catalog, id) = catalog_and_id(&mut r, body, "Identifier");
+    let token = string(&mut r, body, "ClientToken", "ClientToken").filter(|t| !t.is_empty());
+    if token.is_none() {
+        r.request(
+            "ClientToken",
+            Code::RequiredFieldMissing,
+            "ClientToken is required",
+        );
+    }
+    match body.get("AwsSubmission").filter(|v| !v.is_null()) {
+        Some(Value::Object(submission)) => {
+            let involvement = SalesInvolvementType::values();
+            let path = "AwsSubmission.InvolvementType";
+            one_of(&mut r, submission, "InvolvementType", path, involvement);
+            if submission.get("InvolvementType").is_none_or(Value::is_null) {
+                r.request(
+                    path,
+                    Code::RequiredFieldMissing,
+                    format!("{path} is required"),
+                );
+            }
+            let path = "AwsSubmission.Visibility";
+            one_of(&mut r, submission, "Visibility", path, Visibility::values());
+        }
+        Some(_) => r.request(
+            "AwsSubmission",
+            Code::InvalidValue,
+            "AwsSubmission must be an object",
+        ),
+        None => r.request(
+            "AwsSubmission",
+            Code::RequiredFieldMissing,
+            "AwsSubmission is required",
+        ),
+    }
+    r.request_result()?;
+    let (catalog, id) = catalog
+        .zip(id)
+        .ok_or_else(|| internal("identifier validated"))?;
+    let token = token.ok_or_else(|| internal("token validated"))?;
+    let request = Value::Object(body.clone());
+    let key = (catalog.to_owned(), token.to_owned());
+
+    let mut store = shared.settled();
+    if let Some(previous) = store.task_tokens.get(&key) {
+        if previous.request != request {
+            return Err(AwsError::Conflict(
+                "Conflicting client token submitted for a new request body.".to_owned(),
+            ));
+        }
+        // Same token, same body: the same task, in its current state.
+        let task = store
+            .tasks
+            .iter()
+            .find(|t| t.id == previous.id)
+            .ok_or_else(|| internal("token names a task"))?;
+        return Ok(Outcome::read(task.to_json(), Some(id.to_owned())));
+    }
+    let opportunity = store
+        .get(catalog, id)
+        .ok_or_else(|| not_found(id, catalog))?;
+    if let Some(task) = store
+        .tasks
+        .iter()
+        .find(|t| t.catalog == catalog && t.opportunity_id == id && t.blocks_another())
+    {
+        return Err(AwsError::Conflict(format!(
+            "Opportunity {id} already has engagement task {} in status {}; a new task can only follow a FAILED one",
+            task.id, task.status
+        )));
+    }
+    let status = &opportunity.review_status;
+    if *status != aws_sdk_partnercentralselling::types::ReviewStatus::PendingSubmission {
+        return Err(AwsError::Conflict(format!(
+            "Opportunity {id} has LifeCycle.ReviewStatus \"{status}\"; only a Pending Submission opportunity can be submitted"
+        )));
+    }
+    let task_id = random_id("oit-", 13);
+    let task = SubmissionTask {
+        arn: format!(
+            "arn:aws:partnercentral:{}:{ACCOUNT_ID}:catalog/{catalog}/engagement-from-opportunity-task/{task_id}",
+            protocol::REGION
+        ),
+        id: task_id.clone(),
+        catalog: catalog.to_owned(),
+        opportunity_id: id.to_owned(),
+        // The clock's time, not a LastModifiedDate stamp (those are nudged forward to stay
+        // unique), so the delay runs from what the caller's clock says.
+        started: truncate_millis(shared.clock.now()),
+        status: TaskStatus::InProgress,
+        reason: None,
+        message: None,
+        engagement_id: None,
+        invitation_id: None,
+        snapshot_job_id: None,
+    };
+    let output = task.to_json();
+    store.tasks.push(task);
+    store.task_tokens.insert(
+        key,
+        TokenRecord {
+            request,
+            id: task_id,
+        },
+    );
+    Ok(Outcome::write(output, id.to_owned()))
+}
+
+/// The fake accepts MaxResults 1–1000 and pages by 20 without it.
+const MAX_RESULTS: u64 = 1000;
+const DEFAULT_RESULTS: usize = 20;
+
+/// A string-list filter member; `None` = not filtering on it.
+fn filter<'a>(r: &mut Report, body: &'a Map<String, Value>, key: &str) -> Option<Vec<&'a str>> {
+    match body.get(key).filter(|v| !v.is_null())? {
+        Value::Array(items) => Some(items.iter().filter_map(Value::as_str).collect()),
+        _ => {
+            r.request(key, Code::InvalidValue, format!("{key} must be a list"));
+            None
+        }
+    }
+}
+
+fn descending(r: &mut Report, body: &Map<String, Value>) -> bool {
+    let Some(Value::Object(sort)) = body.get("Sort").filter(|v| !v.is_null()) else {
+        // Newest first: a poller wants the latest task of an opportunity.
+        return true;
+    };
+    one_of(
+        r,
+        sort,
+        "SortBy",
+        "Sort.SortBy",
+        ListTasksSortName::values(),
+    );
+    let order = one_of(r, sort, "SortOrder", "Sort.SortOrder", SortOrder::values());
+    order != Some(SortOrder::Ascending.as_str())
+}
+
+fn page_bounds(r: &mut Report, body: &Map<String, Value>) -> (usize, usize) {
+    let max = match body.get("MaxResults").filter(|v| !v.is_null()) {
+        None => DEFAULT_RESULTS,
+        Some(value) => match value.as_u64().filter(|n| (1..=MAX_RESULTS).contains(n)) {
+            Some(n) => usize::try_from(n).unwrap_or(DEFAULT_RESULTS),
+            None => {
+                r.request(
+                    "MaxResults",
+                    Code::InvalidValue,
+                    format!("MaxResults must be between 1 and {MAX_RESULTS}"),
+                );
+                DEFAULT_RESULTS
+            }
+        },
+    };
+    let offset = match body.get("NextToken").and_then(Value::as_str) {
+        None => 0,
+        Some(token) => token
+            .strip_prefix("sandbox-task-offset-")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| {
+                r.request(
+                    "NextToken",
+                    Code::InvalidValue,
+                    "NextToken was not issued by this service",
+                );
+                0
+            }),
+    };
+    (offset, max)
+}
+
+pub(super) fn list_tasks(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsError> {
+    let mut r = Report::default();
+    let catalog = crate::partner_central::validation::catalog(&mut r, body);
+    let opportunities = filter(&mut r, body, "OpportunityIdentifier");
+    let task_ids = filter(&mut r, body, "TaskIdentifier");
+    let engagements = filter(&mut r, body, "EngagementIdentifier");
+    let statuses = filter(&mut r, body, "TaskStatus");
+    let descending = descending(&mut r, body);
+    let (offset, max) = page_bounds(&mut r, body);
+    r.request_result()?;
+    let catalog = catalog.ok_or_else(|| internal("catalog validated"))?;
+    let admits = |list: &Option<Vec<&str>>, value: Option<&str>| {
+        list.as_ref()
+            .is_none_or(|list| value.is_some_and(|v| list.contains(&v)))
+    };
+
+    let store = shared.settled();
+    // Start order is StartTime order (ties broken by arrival), so sorting is a reversal.
+    let mut matches: Vec<&SubmissionTask> = store
+        .tasks
+        .iter()
+        .filter(|t| t.catalog == catalog)
+        .filter(|t| admits(&opportunities, Some(&t.opportunity_id)))
+        .filter(|t| admits(&task_ids, Some(&t.id)))
+        .filter(|t| admits(&engagements, t.engagement_id.as_deref()))
+        .filter(|t| admits(&statuses, Some(t.status.as_str())))
+        .collect();
+    if descending {
+        matches.reverse();
+    }
+    let page: Vec<Value> = matches
+        .iter()
+        .skip(offset)
+        .take(max)
+        .map(|t| t.to_json())
+        .collect();
+    let mut out = json!({ "TaskSummaries": page });
+    if offset + max < matches.len() {
+        out["NextToken"] = json!(format!("sandbox-task-offset-{}", offset + max));
+    }
+    Ok(Outcome::read(out, None))
+}
