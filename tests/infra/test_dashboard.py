@@ -67,12 +67,31 @@ def test_emf_business_metrics_are_charted(body):
         assert row[2] == "Function" and row[3] in ("receipt", "processor", "reprocess-dlq")
 
 
-def test_events_kept_in_the_dlq_are_charted_for_every_reason(body):
+def test_rejected_events_are_charted_for_every_reason(body):
     # A SEARCH rather than one row per reason: the receipt's reasons are its own to add to.
     expressions = [row[0]["expression"] for row in metric_rows(body) if isinstance(row[0], dict)]
     (search,) = [e for e in expressions if "EventsRejected" in e]
     assert search.startswith("SEARCH('{x,Function,Reason} ")
     assert 'MetricName="EventsRejected"' in search and 'Function="receipt"' in search
+
+
+def test_rejected_events_queue_depth_is_charted_next_to_the_dlq(body_and_variables, template):
+    text, variables = body_and_variables
+    exported = {
+        out["Export"]["Name"]["Fn::Sub"]: out["Value"] for out in template["Outputs"].values() if "Export" in out
+    }
+    queue_of = {
+        name: exported[value["Fn::ImportValue"]["Fn::Sub"].replace("${MainStackName}", "${AWS::StackName}")]
+        for name, value in variables.items()
+    }
+    assert queue_of["DlqName"] == {"Fn::GetAtt": ["EventsDlq", "QueueName"]}
+    assert queue_of["RejectedQueueName"] == {"Fn::GetAtt": ["RejectedEventsQueue", "QueueName"]}
+    widgets = json.loads(re.sub(r"\$\{([^}]+)\}", r"\1", text))["widgets"]
+    (depth,) = [w for w in widgets if w["type"] == "metric" and any(
+        row[:4] == ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "DlqName"]
+        for row in w["properties"]["metrics"])]
+    queues = [row[3] for row in depth["properties"]["metrics"] if row[1] == "ApproximateNumberOfMessagesVisible"]
+    assert queues == ["DlqName", "RejectedQueueName"]
 
 
 def test_lambda_widgets_cover_every_function(body_and_variables):

@@ -56,6 +56,7 @@ HUBSPOT_TIMEOUT_MS = 5000
 EXPECTED_ALARMS = {
     "DlqMessagesWarning": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 0),
     "DlqMessagesCritical": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 10),
+    "RejectedEventsWarning": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 1),
     "QueueAgeWarning": ("AWS/SQS", "ApproximateAgeOfOldestMessage", 300),
     "QueueAgeCritical": ("AWS/SQS", "ApproximateAgeOfOldestMessage", 600),
     "QueueDepthHigh": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 1000),
@@ -67,6 +68,12 @@ EXPECTED_ALARMS = {
     "Api5xxErrors": ("AWS/ApiGateway", "5XXError", 5),
     "ReceiptDurationP99": ("AWS/Lambda", "Duration", 1000),
 }
+
+# The only queues the receipt may send to: the main queue, and the one for events it cannot read.
+RECEIPT_SEND_TARGETS = {"EventsQueue", "RejectedEventsQueue"}
+
+# AWS WAF rate-based rule limits (https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html).
+WAF_RATE_LIMIT_MIN, WAF_RATE_LIMIT_MAX = 10, 2_000_000_000
 
 # Service Authorization Reference: these partnercentral actions have no resource type, so they can
 # only be granted on "*" (always with a partnercentral:Catalog condition).
@@ -142,6 +149,22 @@ def secret_access_problems(template: dict) -> list[str]:
     return problems
 
 
+def receipt_sqs_problems(template: dict) -> list[str]:
+    """The receipt only sends, and only to the main queue and the rejected-events queue."""
+    problems = []
+    for rid, st in own_policy_statements(template):
+        actions = as_list(st.get("Action", []))
+        if rid != "ReceiptRole" or not any(a.startswith("sqs:") for a in actions):
+            continue
+        if actions != ["sqs:SendMessage"]:
+            problems.append(f"{rid}/{st.get('Sid')}: the receipt only sends, not {sorted(actions)}")
+        for resource in as_list(st["Resource"]):
+            target = resource.get("Fn::GetAtt", [None])[0] if isinstance(resource, dict) else None
+            if target not in RECEIPT_SEND_TARGETS or resource != {"Fn::GetAtt": [target, "Arn"]}:
+                problems.append(f"{rid}/{st.get('Sid')}: the receipt may not send to {json.dumps(resource)}")
+    return problems
+
+
 def runbook_gaps(template: dict, runbook_text: str) -> tuple[set[str], set[str]]:
     alarms, headings = set(alarm_suffixes(template)), runbook_headings(runbook_text)
     return alarms - headings, {h for h in headings if re.fullmatch(r"[A-Za-z0-9]+", h)} - alarms
@@ -162,7 +185,7 @@ def test_main_queue_redrives_to_the_dlq_after_max_receive_count(template):
     assert template["Parameters"]["MaxReceiveCount"]["Default"] == 5
 
 
-@pytest.mark.parametrize("queue", ["EventsQueue", "EventsDlq"])
+@pytest.mark.parametrize("queue", ["EventsQueue", "EventsDlq", "RejectedEventsQueue"])
 def test_queues_are_fifo_encrypted_and_keep_messages_14_days(template, queue):
     props = template["Resources"][queue]["Properties"]
     assert props["FifoQueue"] is True
@@ -177,6 +200,23 @@ def test_dlq_accepts_redrive_only_from_the_main_queue(template):
     (source,) = allow["sourceQueueArns"]
     main_name = template["Resources"]["EventsQueue"]["Properties"]["QueueName"]["Fn::Sub"]
     assert source["Fn::Sub"].endswith(":" + main_name)
+
+
+def test_rejected_events_queue_is_its_own_fifo_queue_outside_any_redrive(template):
+    resources = template["Resources"]
+    props = resources["RejectedEventsQueue"]["Properties"]
+    assert props["FifoQueue"] is True
+    # The receipt sets a deduplication id per rejected event; content-based dedup would be ignored at best.
+    assert props["ContentBasedDeduplication"] is False
+    assert props["QueueName"] != resources["EventsDlq"]["Properties"]["QueueName"]
+    assert props["QueueName"]["Fn::Sub"] == "${AWS::StackName}-rejected.fifo"
+    # Nothing redrives from it, and no queue may redrive into it.
+    assert "RedrivePolicy" not in props
+    assert props["RedriveAllowPolicy"] == {"redrivePermission": "denyAll"}
+    for rid, res in resources.items():
+        if res["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in res["Properties"]:
+            target = res["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]
+            assert target != {"Fn::GetAtt": ["RejectedEventsQueue", "Arn"]}, rid
 
 
 def test_high_throughput_fifo_is_configured_together(template):
@@ -269,16 +309,55 @@ def test_receipt_answers_within_its_request_budget_before_hubspot_or_lambda_give
     assert int(props["Timeout"]) * 1000 > budget_ms
 
 
-def test_receipt_keeps_rejected_events_in_the_dlq(template):
+def test_receipt_keeps_rejected_events_in_their_own_queue_not_the_dlq(template):
     variables = function_properties(template, "ReceiptFunction")["Environment"]["Variables"]
-    assert variables["REJECTED_QUEUE_URL"] == {"Ref": "EventsDlq"}
-    sqs = [st for rid, st in own_policy_statements(template)
-           if rid == "ReceiptRole" and any(a.startswith("sqs:") for a in as_list(st["Action"]))]
-    assert all(as_list(st["Action"]) == ["sqs:SendMessage"] for st in sqs), "the receipt only sends"
-    targets = [r for st in sqs for r in as_list(st["Resource"])]
+    assert variables["QUEUE_URL"] == {"Ref": "EventsQueue"}
+    assert variables["REJECTED_QUEUE_URL"] == {"Ref": "RejectedEventsQueue"}
+    assert receipt_sqs_problems(template) == []
+    targets = [r for rid, st in own_policy_statements(template) if rid == "ReceiptRole"
+               and "sqs:SendMessage" in as_list(st["Action"]) for r in as_list(st["Resource"])]
     assert sorted(targets, key=json.dumps) == [
-        {"Fn::GetAtt": ["EventsDlq", "Arn"]}, {"Fn::GetAtt": ["EventsQueue", "Arn"]},
+        {"Fn::GetAtt": ["EventsQueue", "Arn"]}, {"Fn::GetAtt": ["RejectedEventsQueue", "Arn"]},
     ]
+
+
+def send_rejected_events_to_the_dlq(template):
+    statements = template["Resources"]["ReceiptRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    keep = next(st for st in statements if st.get("Sid") == "KeepRejectedEvents")
+    keep["Resource"] = {"Fn::GetAtt": ["EventsDlq", "Arn"]}
+
+
+def let_the_receipt_receive(template):
+    statements = template["Resources"]["ReceiptRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    enqueue = next(st for st in statements if st.get("Sid") == "EnqueueEvents")
+    enqueue["Action"] = ["sqs:SendMessage", "sqs:ReceiveMessage"]
+
+
+@pytest.mark.parametrize("damage", [send_rejected_events_to_the_dlq, let_the_receipt_receive])
+def test_receipt_sqs_check_can_fail(mutable_template, damage):
+    damage(mutable_template)
+    (problem,) = receipt_sqs_problems(mutable_template)
+    assert problem.startswith("ReceiptRole/")
+
+
+def test_dlq_alarms_see_only_dead_letters(template):
+    # Nothing of ours sends to the DLQ (only SQS redrive from the main queue), so the DLQ alarms
+    # never fire for a rejected event; the rejected-events queue has an alarm of its own.
+    senders = [rid for rid, st in own_policy_statements(template)
+               if "sqs:SendMessage" in as_list(st.get("Action", []))
+               and {"Fn::GetAtt": ["EventsDlq", "Arn"]} in as_list(st.get("Resource", []))]
+    assert senders == []
+    alarms = alarm_suffixes(template)
+    for suffix in ("DlqMessagesWarning", "DlqMessagesCritical"):
+        assert alarms[suffix]["Properties"]["Dimensions"] == [
+            {"Name": "QueueName", "Value": {"Fn::GetAtt": ["EventsDlq", "QueueName"]}}]
+    rejected = alarms["RejectedEventsWarning"]["Properties"]
+    assert rejected["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["RejectedEventsQueue", "QueueName"]}}]
+    assert rejected["AlarmDescription"].startswith("[warning]")
+    # One message is enough: >= 1, or equivalently > 0.
+    assert (rejected["ComparisonOperator"], rejected["Threshold"]) in (
+        ("GreaterThanOrEqualToThreshold", 1), ("GreaterThanThreshold", 0))
 
 
 def test_no_secret_is_a_template_parameter(template):
@@ -389,6 +468,8 @@ def test_alarm_watches_the_right_metric_and_notifies(template, suffix):
         assert dim["Value"] == {"Ref": suffix.removesuffix("Throttles") + "Function"}
     if suffix.startswith("Dlq"):
         assert props["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["EventsDlq", "QueueName"]}
+    if suffix.startswith("RejectedEvents"):
+        assert props["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["RejectedEventsQueue", "QueueName"]}
     if suffix.startswith("Queue"):
         assert props["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["EventsQueue", "QueueName"]}
     if suffix == "ReceiptDurationP99":
@@ -460,9 +541,33 @@ def test_per_client_rate_limit_answers_what_hubspot_retries(template):
     assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
 
 
+def per_client_rate_limit_accepts(template: dict, value: str) -> bool:
+    """What CloudFormation lets through for PerClientRateLimit: its pattern, anchored as CFN does."""
+    pattern = template["Parameters"]["PerClientRateLimit"]["AllowedPattern"]
+    return re.fullmatch(pattern, value) is not None
+
+
+def test_per_client_rate_limit_is_off_or_within_what_waf_accepts(template):
+    param = template["Parameters"]["PerClientRateLimit"]
+    # A pattern applies to String parameters only; a Number with MinValue would let 1-9 through.
+    assert param["Type"] == "String"
+    assert per_client_rate_limit_accepts(template, str(param["Default"])) and str(param["Default"]) == "0"
+    accepted = ["0", str(WAF_RATE_LIMIT_MIN), "99", "2000", "1999999999", str(WAF_RATE_LIMIT_MAX)]
+    refused = [str(n) for n in range(1, WAF_RATE_LIMIT_MIN)] + [
+        str(WAF_RATE_LIMIT_MAX + 1), "9999999999", "00", "010", "-10", "10.5", "1e3", " 10", "", "ten",
+    ]
+    assert [v for v in accepted if not per_client_rate_limit_accepts(template, v)] == []
+    assert [v for v in refused if per_client_rate_limit_accepts(template, v)] == []
+    # Every whole number in a band around each edge.
+    for n in list(range(0, 1000)) + list(range(WAF_RATE_LIMIT_MAX - 50, WAF_RATE_LIMIT_MAX + 50)):
+        expected = n == 0 or WAF_RATE_LIMIT_MIN <= n <= WAF_RATE_LIMIT_MAX
+        assert per_client_rate_limit_accepts(template, str(n)) is expected, n
+
+
 def test_outputs_the_scripts_and_dashboard_rely_on(template):
     required = {
-        "WebhookUrl", "QueueUrl", "QueueArn", "DlqUrl", "DlqArn", "ReceiptFunctionName",
+        "WebhookUrl", "QueueUrl", "QueueArn", "DlqUrl", "DlqArn", "RejectedEventsQueueUrl",
+        "RejectedEventsQueueArn", "RejectedEventsQueueName", "ReceiptFunctionName",
         "ProcessorFunctionName", "ReprocessDlqFunctionName", "WebhookSecretArn", "TokenSecretArn",
         "AlarmTopicArn", "ApiName", "ApiStage",
     }

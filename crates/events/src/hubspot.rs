@@ -2,6 +2,7 @@
 //! (<https://developers.hubspot.com/docs/api/webhooks>).
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// One event of a HubSpot webhook delivery.
@@ -210,28 +211,33 @@ pub struct Delivery {
 /// Reads a webhook body. Only a body that is not a JSON array of objects is an error; inside
 /// the array each event is judged on its own.
 pub fn parse_delivery(body: &[u8]) -> Result<Delivery, BodyError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| BodyError::NotJson(e.to_string()))?;
-    let items = match value {
-        Value::Array(items) => items,
-        other => return Err(BodyError::NotAnArray(json_kind(&other))),
+    // Each element is kept as the exact text HubSpot sent, so a rejected event is stored
+    // verbatim (no re-serialising: a number too large for u64 stays as written).
+    let items: Vec<&RawValue> = match serde_json::from_slice(body) {
+        Ok(items) => items,
+        Err(_) => {
+            let value: Value =
+                serde_json::from_slice(body).map_err(|e| BodyError::NotJson(e.to_string()))?;
+            return Err(BodyError::NotAnArray(json_kind(&value)));
+        }
     };
-    if let Some(index) = items.iter().position(|item| !item.is_object()) {
+    if let Some(index) = items.iter().position(|item| !item.get().starts_with('{')) {
+        let kind = serde_json::from_str::<Value>(items[index].get())
+            .map_or("not an object", |v| json_kind(&v));
         return Err(BodyError::BadEvent {
             index,
-            reason: format!("expected an object, got {}", json_kind(&items[index])),
+            reason: format!("expected an object, got {kind}"),
         });
     }
     let mut delivery = Delivery::default();
     for (index, item) in items.into_iter().enumerate() {
-        let raw = item.to_string();
         let reject = |reason: &'static str, detail: String| RejectedEvent {
             index,
-            raw: raw.clone(),
+            raw: item.get().to_owned(),
             reason,
             detail,
         };
-        match serde_json::from_value::<WebhookEvent>(item) {
+        match serde_json::from_str::<WebhookEvent>(item.get()) {
             Ok(event) if event.subject_id().is_some() => delivery.events.push(event),
             Ok(_) => delivery.rejected.push(reject(
                 "missing_object_id",
@@ -378,9 +384,14 @@ mod tests {
             .map(|r| (r.index, r.reason))
             .collect();
         assert_eq!(rejected, [(1, "missing_object_id"), (2, "invalid_event")]);
-        // Kept verbatim: the operator sees what HubSpot sent.
-        let raw: Value = serde_json::from_str(&delivery.rejected[1].raw).unwrap();
-        assert_eq!(raw["eventId"], "x");
+        // Kept verbatim: the operator sees exactly what HubSpot sent.
+        assert_eq!(
+            delivery.rejected[1].raw,
+            r#"{"eventId":"x","portalId":7,"occurredAt":3,"subscriptionType":"deal.creation","objectId":12}"#
+        );
+        let huge = br#"[{"eventId":1,"portalId":7,"occurredAt":1,"subscriptionType":"deal.creation","objectId":18446744073709551616}]"#;
+        let kept = &parse_delivery(huge).unwrap().rejected[0];
+        assert!(kept.raw.contains("18446744073709551616"), "{}", kept.raw);
         assert!(parse_body(body).is_err(), "the strict reader still refuses");
         // Not an array of objects: the whole body is refused.
         assert!(parse_delivery(b"[1, {}]").is_err());

@@ -19,8 +19,16 @@ pub struct SecretDocument {
 
 impl SecretDocument {
     pub fn parse(json: &str) -> Result<Self, String> {
-        serde_json::from_str(json)
-            .map_err(|e| format!("secret is not the expected JSON document: {e}"))
+        // serde_json's message can quote the offending value, which may be the secret itself:
+        // only the kind of error and its position are reported.
+        serde_json::from_str(json).map_err(|e| {
+            format!(
+                "secret is not the expected JSON document ({:?} error at line {}, column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
+        })
     }
 }
 
@@ -45,5 +53,8 @@ mod tests {
         assert!(!format!("{doc:?}").contains("s1"));
         assert!(!format!("{doc:?}").contains("pat-1"));
         assert!(SecretDocument::parse("plain-text").is_err());
+        // A value of the wrong type is not quoted back (it could be the secret).
+        let err = SecretDocument::parse(r#"{"clientSecret": 123456789}"#).unwrap_err();
+        assert!(!err.contains("123456789"), "{err}");
     }
 }

@@ -150,7 +150,11 @@ async fn reprocess(run: &RunArgs, args: &ReprocessArgs) -> anyhow::Result<ExitCo
             let function = reprocess_dlq::Function::new(
                 reprocess_dlq::Reprocessor::new(queue, dlq),
                 events::emf::DEFAULT_NAMESPACE,
-                Arc::new(edge::Stdout),
+                // stdout carries the JSON summary; raw metric lines only when asked for.
+                Arc::new(local::metrics::LocalMetrics {
+                    status: Arc::default(),
+                    raw: run.log_format == LogFormat::Json,
+                }),
             );
             serde_json::to_value(local::server::invoke_reprocessor(&function, request).await?)?
         }

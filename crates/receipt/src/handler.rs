@@ -18,6 +18,8 @@ use crate::filter::EventFilter;
 pub use events::REJECTED_REASON_ATTRIBUTE;
 /// The rejection detail is cut to this many characters (it is for a person to read).
 const MAX_DETAIL_CHARS: usize = 500;
+/// A rejected event's body is cut to leave room for its attributes in one SQS message.
+const MAX_REJECTED_BODY_BYTES: usize = MAX_BODY_BYTES - 4 * 1024;
 /// `SendMessageBatch` calls in flight at once for one request (a full delivery is ten calls).
 pub const MAX_CONCURRENT_SENDS: usize = 4;
 
@@ -221,7 +223,6 @@ impl Receipt {
         };
         report.received = delivery.events.len() + delivery.rejected.len();
         for r in &delivery.rejected {
-            *report.rejected.entry(r.reason).or_default() += 1;
             warn!(correlation_id = %request.request_id, index = r.index, reason = r.reason, detail = %r.detail,
                   "event rejected: keeping it verbatim in the rejected-events queue");
         }
@@ -255,7 +256,14 @@ impl Receipt {
                   "the queue did not take every event within the request budget");
         }
         report.enqueued = enqueued.load(Ordering::SeqCst);
-        let failures = (accepted - report.enqueued) + (to_keep - stored.load(Ordering::SeqCst));
+        let kept_count = stored.load(Ordering::SeqCst);
+        if kept_count == to_keep {
+            // Counted once they are kept: a 503 makes HubSpot retry, and the retry counts them.
+            for r in &delivery.rejected {
+                *report.rejected.entry(r.reason).or_default() += 1;
+            }
+        }
+        let failures = (accepted - report.enqueued) + (to_keep - kept_count);
         report.failed = failures;
         if failures > 0 {
             report.status = 503;
@@ -378,12 +386,20 @@ fn reject(
 }
 
 /// A rejected event as a message for the rejected-events queue: its JSON verbatim, in a group
-/// of its own (so it blocks nothing), deduplicated on its content (so HubSpot's retries of the
-/// same delivery keep it once), with the reason as message attributes.
+/// of its own (so it blocks nothing), deduplicated on its content without `attemptNumber` (which
+/// HubSpot increments on every retry), so retries of a delivery keep it once; the reason travels
+/// as message attributes.
 fn rejected_pending(rejected: &RejectedEvent, correlation_id: &str) -> Pending {
-    let digest = hex::encode(Sha256::digest(rejected.raw.as_bytes()));
+    let identity = match serde_json::from_str::<Value>(&rejected.raw) {
+        Ok(Value::Object(mut event)) => {
+            event.remove("attemptNumber");
+            Value::Object(event).to_string()
+        }
+        _ => rejected.raw.clone(),
+    };
+    let digest = hex::encode(Sha256::digest(identity.as_bytes()));
     let detail: String = rejected.detail.chars().take(MAX_DETAIL_CHARS).collect();
-    let attributes = BTreeMap::from([
+    let mut attributes = BTreeMap::from([
         (
             REJECTED_REASON_ATTRIBUTE.to_owned(),
             rejected.reason.to_owned(),
@@ -391,9 +407,26 @@ fn rejected_pending(rejected: &RejectedEvent, correlation_id: &str) -> Pending {
         ("RejectedDetail".to_owned(), detail),
         ("CorrelationId".to_owned(), correlation_id.to_owned()),
     ]);
+    // An event too large for one SQS message is kept cut, with the hash of the whole.
+    let mut body = rejected.raw.clone();
+    if body.len() > MAX_REJECTED_BODY_BYTES {
+        let mut cut = MAX_REJECTED_BODY_BYTES;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        body.truncate(cut);
+        attributes.insert(
+            "RejectedTruncatedFromBytes".to_owned(),
+            rejected.raw.len().to_string(),
+        );
+        attributes.insert(
+            "RejectedSha256".to_owned(),
+            hex::encode(Sha256::digest(rejected.raw.as_bytes())),
+        );
+    }
     Pending {
         message: SendEntry {
-            body: rejected.raw.clone(),
+            body,
             group_id: format!("rejected-{}", &digest[..32]),
             dedup_id: format!("rejected-{digest}"),
             attributes,

@@ -18,13 +18,15 @@ pub use edge::router;
 pub use handler::{Handled, Receipt, RequestReport, Settings, WebhookRequest};
 
 /// The SDK configuration with the receipt's timeouts: one SQS call, retries included, ends
-/// within 3.5 s, inside the request budget. How HubSpot's 5 s, the budget, these timeouts and the
-/// function's timeout relate is written down once, next to `ReceiptFunction` in `template.yaml`.
-pub async fn sdk_config() -> aws_config::SdkConfig {
+/// within 3.5 s or the request budget, whichever is shorter. How HubSpot's 5 s, the budget,
+/// these timeouts and the function's timeout relate is written down once, next to
+/// `ReceiptFunction` in `template.yaml`.
+pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
+    let operation = config.request_budget.min(Duration::from_millis(3500));
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(Duration::from_millis(1000))
-        .operation_attempt_timeout(Duration::from_millis(1500))
-        .operation_timeout(Duration::from_millis(3500))
+        .connect_timeout(Duration::from_millis(1000).min(operation))
+        .operation_attempt_timeout(Duration::from_millis(1500).min(operation))
+        .operation_timeout(operation)
         .build();
     aws_config::from_env().timeout_config(timeouts).load().await
 }

@@ -10,7 +10,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     // Fails the cold start (and so every request, loudly) rather than run without a secret.
     let config =
         Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let receipt = receipt::build(&config, &receipt::sdk_config().await).await?;
+    let receipt = receipt::build(&config, &receipt::sdk_config(&config).await).await?;
     let (clock, metrics) = (Arc::new(events::SystemClock), Arc::new(edge::Stdout));
     lambda_http::run(receipt::router(
         receipt,

@@ -136,4 +136,50 @@ proptest! {
         let forged = SignedRequest { body: &tampered, ..request };
         prop_assert!(verify(&forged, &secrets(), AcceptedVersions::default(), NOW, DEFAULT_MAX_AGE_MS).is_err());
     }
+
+    #[test]
+    fn a_genuine_v1_or_v2_signature_alone_is_refused_by_default(
+        body in prop::collection::vec(any::<u8>(), 0..256),
+        v2 in any::<bool>(),
+    ) {
+        let digest = if v2 { v2_digest(SECRET, "POST", URI, &body) } else { v1_digest(SECRET, &body) };
+        let signature = hex::encode(digest);
+        let request = SignedRequest {
+            method: "POST", uri: URI, body: &body,
+            signature_v3: None, timestamp: None,
+            signature: Some(&signature), signature_version: Some(if v2 { "v2" } else { "v1" }),
+        };
+        let verdict = verify(&request, &secrets(), AcceptedVersions::default(), NOW, DEFAULT_MAX_AGE_MS);
+        prop_assert!(matches!(verdict, Err(events::SignatureError::VersionNotAccepted(_))), "{verdict:?}");
+        // The same request is genuine: it verifies once its version is allowed.
+        prop_assert!(verify(&request, &secrets(), AcceptedVersions::ALL, NOW, DEFAULT_MAX_AGE_MS).is_ok());
+    }
+
+    #[test]
+    fn changing_any_signed_input_of_a_v3_request_breaks_it(
+        body in prop::collection::vec(any::<u8>(), 1..128),
+        which in 0..5usize,
+        age_ms in 0..DEFAULT_MAX_AGE_MS,
+    ) {
+        let ts = (NOW - age_ms).to_string();
+        let v3 = v3_signature(SECRET, "POST", URI, &body, &ts);
+        let mut changed_body = body.clone();
+        changed_body.push(b' ');
+        let other_ts = (NOW - age_ms - 1).to_string();
+        let other_secret = v3_signature("not-the-secret", "POST", URI, &body, &ts);
+        let base = SignedRequest {
+            method: "POST", uri: URI, body: &body,
+            signature_v3: Some(&v3), timestamp: Some(&ts),
+            signature: None, signature_version: None,
+        };
+        let changed = match which {
+            0 => SignedRequest { body: &changed_body, ..base },
+            1 => SignedRequest { timestamp: Some(&other_ts), ..base },
+            2 => SignedRequest { uri: "https://hooks.example.com/webhook/other", ..base },
+            3 => SignedRequest { method: "PUT", ..base },
+            _ => SignedRequest { signature_v3: Some(&other_secret), ..base },
+        };
+        prop_assert!(verify(&base, &secrets(), AcceptedVersions::default(), NOW, DEFAULT_MAX_AGE_MS).is_ok());
+        prop_assert!(verify(&changed, &secrets(), AcceptedVersions::default(), NOW, DEFAULT_MAX_AGE_MS).is_err());
+    }
 }

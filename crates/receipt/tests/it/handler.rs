@@ -572,11 +572,11 @@ fn hundred_with_three_malformed() -> (String, Vec<Value>) {
     let mut events = hubspot_events(100, 62515);
     let bad = [
         json!({"eventId": 1, "portalId": 62515, "occurredAt": 1, "subscriptionType": "deal.propertyChange",
-               "propertyName": "amount", "propertyValue": "1"}),
+               "attemptNumber": 0, "propertyName": "amount", "propertyValue": "1"}),
         json!({"eventId": "not-a-number", "portalId": 62515, "occurredAt": 1,
-               "subscriptionType": "deal.creation", "objectId": 5}),
+               "subscriptionType": "deal.creation", "attemptNumber": 0, "objectId": 5}),
         json!({"eventId": 3, "portalId": 62515, "occurredAt": 1, "subscriptionType": "deal.creation",
-               "objectId": -7}),
+               "attemptNumber": 0, "objectId": -7}),
     ];
     for (slot, event) in [10, 50, 90].into_iter().zip(bad.iter()) {
         events[slot] = event.clone();
@@ -638,8 +638,10 @@ async fn malformed_events_are_kept_and_their_neighbours_queued() {
             ("missing_object_id".to_owned(), 1)
         ]
     );
-    // HubSpot retrying the same delivery keeps each bad event once (same dedup ids).
-    harness.call(rest_event(&body, SECRET, now_ms())).await;
+    // HubSpot retrying the delivery (its attemptNumber goes up) keeps each bad event once.
+    let retry = body.replace("\"attemptNumber\":0", "\"attemptNumber\":1");
+    assert_ne!(retry, body);
+    harness.call(rest_event(&retry, SECRET, now_ms())).await;
     let ids: std::collections::HashSet<_> = rejected
         .delivered()
         .iter()
