@@ -337,14 +337,14 @@ fn property_step(property: &DealProperty, existing: Option<&Value>) -> Step {
     }
     let wanted = property.options.pairs();
     let current_options = current["options"].as_array().cloned().unwrap_or_default();
-    if !wanted.is_empty() {
-        if let Some(diff) = options_diff(&wanted, &current_options) {
-            diffs.push(diff);
-            patch.insert(
-                "options".to_owned(),
-                Value::Array(merged_options(&wanted, &current_options)),
-            );
-        }
+    if !wanted.is_empty()
+        && let Some(diff) = options_diff(&wanted, &current_options)
+    {
+        diffs.push(diff);
+        patch.insert(
+            "options".to_owned(),
+            Value::Array(merged_options(&wanted, &current_options)),
+        );
     }
     // HubSpot validates type and fieldType together: send both when either changes.
     if patch.contains_key("type") || patch.contains_key("fieldType") {
