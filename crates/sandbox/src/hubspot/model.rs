@@ -129,9 +129,17 @@ pub(crate) enum PropertyKind {
     ReadOnly,
 }
 
-/// The options of the enumerated `aws_sync_status` property, as the README's HubSpot
-/// properties table tells the portal admin to create them.
-const SYNC_STATUS_OPTIONS: [&str; 3] = ["synced", "error", "blocked"];
+/// The options of the enumerated `aws_sync_status` property, as `sync-local hubspot-setup`
+/// creates them (README, "HubSpot properties"); the last three belong to the submission
+/// lifecycle.
+const SYNC_STATUS_OPTIONS: [&str; 6] = [
+    "synced",
+    "error",
+    "blocked",
+    "submitting",
+    "action_required",
+    "rejected",
+];
 
 /// The group HubSpot puts an object type's standard properties in.
 pub(crate) fn default_group(kind: ObjectType) -> &'static str {

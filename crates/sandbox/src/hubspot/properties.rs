@@ -11,9 +11,22 @@ use super::model::PropertyKind;
 pub(crate) fn field_types(property_type: &str) -> Option<&'static [&'static str]> {
     Some(match property_type {
         "bool" => &["booleancheckbox", "calculation_equation"],
-        "enumeration" => &["booleancheckbox", "checkbox", "radio", "select"],
+        "enumeration" => &[
+            "booleancheckbox",
+            "checkbox",
+            "radio",
+            "select",
+            "calculation_equation",
+        ],
         "date" | "datetime" => &["date"],
-        "string" => &["file", "text", "textarea", "html", "phonenumber"],
+        "string" => &[
+            "file",
+            "text",
+            "textarea",
+            "calculation_equation",
+            "html",
+            "phonenumber",
+        ],
         "number" => &["number", "calculation_equation"],
         "phone_number" => &["phonenumber"],
         _ => return None,
