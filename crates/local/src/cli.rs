@@ -32,6 +32,10 @@ pub enum Command {
     ReprocessDlq(ReprocessArgs),
     /// Load test: signed HubSpot batches over HTTP, then a loss/duplicate report.
     Load(LoadArgs),
+    /// Create or repair the HubSpot deal properties the sync reads and writes (and their group)
+    /// in the portal at --hubspot-base-url. Idempotent; needs a token with the
+    /// `crm.schemas.deals.write` scope in --hubspot-token or HUBSPOT_ACCESS_TOKEN.
+    HubspotSetup(HubspotSetupArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,25 +78,15 @@ pub struct RunArgs {
     /// (e.g. behind a tunnel).
     #[arg(long, global = true)]
     pub public_url: Option<String>,
-    /// Use the real HubSpot API with this private-app token (needs --partner-central-catalog).
-    #[arg(
-        long,
-        env = "HUBSPOT_TOKEN",
-        hide_env_values = true,
-        requires = "catalog",
-        global = true
-    )]
+    /// Use the real HubSpot API with this private-app token (needs --partner-central-catalog;
+    /// `hubspot-setup` needs only this).
+    #[arg(long, env = "HUBSPOT_TOKEN", hide_env_values = true, global = true)]
     pub hubspot_token: Option<String>,
     #[arg(long, default_value = "https://api.hubapi.com", global = true)]
     pub hubspot_base_url: String,
     /// Use the real Partner Central (AWS credentials from the environment); `Sandbox` strongly
     /// suggested. Needs --hubspot-token.
-    #[arg(
-        long = "partner-central-catalog",
-        id = "catalog",
-        requires = "hubspot_token",
-        global = true
-    )]
+    #[arg(long = "partner-central-catalog", id = "catalog", global = true)]
     pub catalog: Option<String>,
     #[arg(long, global = true)]
     pub solution_id: Option<String>,
@@ -114,6 +108,29 @@ pub struct ReprocessArgs {
     /// --queue-url/--dlq-url, which work on SQS directly.
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     pub server: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HubspotSetupArgs {
+    /// Print the plan (create / update / unchanged per group and property); write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl HubspotSetupArgs {
+    /// The token: --hubspot-token (or HUBSPOT_TOKEN), else HUBSPOT_ACCESS_TOKEN.
+    pub fn token(run: &RunArgs) -> anyhow::Result<events::SecretString> {
+        run.hubspot_token
+            .clone()
+            .or_else(|| std::env::var("HUBSPOT_ACCESS_TOKEN").ok())
+            .filter(|t| !t.trim().is_empty())
+            .map(events::SecretString::from)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "hubspot-setup needs a private-app token with the crm.schemas.deals.write scope: --hubspot-token or HUBSPOT_ACCESS_TOKEN"
+                )
+            })
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -161,6 +178,9 @@ impl RunArgs {
             },
         };
         let backends = match (&self.hubspot_token, &self.catalog) {
+            (Some(_), None) | (None, Some(_)) => anyhow::bail!(
+                "the real APIs need both --hubspot-token and --partner-central-catalog"
+            ),
             (Some(token), Some(catalog)) => Backends::Real {
                 hubspot_base_url: self.hubspot_base_url.clone(),
                 hubspot_token: token.clone(),

@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod demo;
 pub mod faults;
+pub mod hubspot_properties;
+pub mod hubspot_setup;
 pub mod invocation;
 pub mod load;
 pub mod metrics;

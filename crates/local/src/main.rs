@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
-use local::cli::{Cli, Command, LogFormat, Mode, ReprocessArgs, RunArgs};
+use local::cli::{Cli, Command, HubspotSetupArgs, LogFormat, Mode, ReprocessArgs, RunArgs};
 use local::demo::{Demo, print_trail};
 use local::metrics;
 use local::pipeline::Pipeline;
@@ -18,6 +18,7 @@ async fn main() -> ExitCode {
     // The demo and the commands print their own report; logs would drown it.
     let level = match (&cli.command, cli.demo) {
         (Some(Command::Load(_) | Command::ReprocessDlq(_)), _) => "error",
+        (Some(Command::HubspotSetup(_)), _) => "warn",
         (None, true) => "warn,trail=off",
         (None, false) => "info,aws=warn",
     };
@@ -53,6 +54,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Some(Command::HubspotSetup(args)) => {
+            let client = local::hubspot_setup::PropertiesClient::new(
+                &cli.run.hubspot_base_url,
+                HubspotSetupArgs::token(&cli.run)?,
+            )?;
+            println!(
+                "{}",
+                local::hubspot_setup::run(&client, args.dry_run).await?
+            );
+            Ok(ExitCode::SUCCESS)
         }
         None if cli.demo => demo(cli.run).await,
         None => serve(&cli.run).await,

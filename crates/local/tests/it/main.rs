@@ -4,6 +4,7 @@
 mod cli;
 mod e2e;
 mod faults;
+mod hubspot_setup;
 mod load;
 mod poller;
 mod server;

@@ -1,5 +1,6 @@
 //! An HTTP fake of the HubSpot CRM v3 objects API on axum, serving what the processor's CRM
-//! adapter calls: object reads (with associations), batch reads, deal PATCHes and note creation.
+//! adapter calls: object reads (with associations), batch reads, deal PATCHes and note creation,
+//! and the properties API (groups and definitions) `sync-local hubspot-setup` calls.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -12,7 +13,9 @@
 //!
 //! Enforced like the real API: bearer auth (401), unknown/archived objects (404
 //! `OBJECT_NOT_FOUND`), property schema on writes (400 `VALIDATION_ERROR` for undefined names,
-//! non-string values, bad enumeration options and dates, read-only properties), batch size
+//! non-string values, bad enumeration options and dates, read-only properties), property
+//! definitions (`type`/`fieldType` combinations, options, 409 on creating an existing one, 404
+//! on a missing one; <https://developers.hubspot.com/docs/api/crm/properties>), batch size
 //! (≤ 100), and the ten-secondly rolling rate limit (429 `RATE_LIMIT`). Sources: the object APIs
 //! guide (<https://developers.hubspot.com/docs/guides/crm/using-object-apis>), error
 //! handling (<https://developers.hubspot.com/docs/api-reference/error-handling>) and usage limits
@@ -22,6 +25,8 @@ mod associations;
 mod control;
 mod errors;
 mod model;
+mod properties;
+mod property_routes;
 mod routes;
 mod seed;
 mod store;
@@ -56,6 +61,9 @@ pub struct HubSpotConfig {
     /// Requests allowed per rolling window (HubSpot: 100–190 per 10 s depending on plan).
     pub rate_limit_max: u32,
     pub rate_limit_window: Duration,
+    /// Whether the portal starts with the sync-owned deal properties (as after the README's
+    /// set-up). `false` gives a portal with HubSpot's standard properties only.
+    pub sync_properties: bool,
 }
 
 impl Default for HubSpotConfig {
@@ -64,6 +72,7 @@ impl Default for HubSpotConfig {
             token: HubSpotFake::DEFAULT_TOKEN.to_owned(),
             rate_limit_max: 190,
             rate_limit_window: Duration::from_secs(10),
+            sync_properties: true,
         }
     }
 }
@@ -90,7 +99,7 @@ impl HubSpotFake {
 
     pub async fn start_with(config: HubSpotConfig) -> io::Result<Self> {
         let shared = Arc::new(Shared {
-            store: Mutex::new(Store::new()),
+            store: Mutex::new(Store::new(config.sync_properties)),
             control: Mutex::new(Control::new(
                 config.token,
                 config.rate_limit_max,
@@ -106,6 +115,22 @@ impl HubSpotFake {
             .route(
                 "/crm/v3/objects/{object_type}/{id}",
                 get(routes::get_object).patch(routes::patch_object),
+            )
+            .route(
+                "/crm/v3/properties/{object_type}/groups",
+                post(property_routes::create_group),
+            )
+            .route(
+                "/crm/v3/properties/{object_type}/groups/{name}",
+                get(property_routes::get_group).patch(property_routes::update_group),
+            )
+            .route(
+                "/crm/v3/properties/{object_type}",
+                post(property_routes::create_property),
+            )
+            .route(
+                "/crm/v3/properties/{object_type}/{name}",
+                get(property_routes::get_property).patch(property_routes::update_property),
             )
             .fallback(routes::fallback)
             .layer(middleware::from_fn_with_state(shared.clone(), gate))
@@ -200,6 +225,13 @@ impl HubSpotFake {
     }
 
     // ----- inspection ------------------------------------------------------------------------
+
+    /// A property definition as `GET /crm/v3/properties/{type}/{name}` returns it.
+    pub fn property_definition(&self, kind: ObjectType, name: &str) -> Option<serde_json::Value> {
+        lock(&self.shared.store)
+            .definition(kind, name)
+            .map(properties::Definition::to_json)
+    }
 
     /// One property's current value; `None` if unset or the object is unknown.
     pub fn property(&self, kind: ObjectType, id: &str, name: &str) -> Option<String> {

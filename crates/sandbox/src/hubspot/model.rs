@@ -123,16 +123,40 @@ pub(crate) enum PropertyKind {
     DateTime,
     /// One of the listed option values (internal values, not labels).
     Enumeration(Vec<String>),
+    /// Several option values separated by `;` (fieldType `checkbox`).
+    MultiEnumeration(Vec<String>),
     /// Maintained by HubSpot; writes are rejected.
     ReadOnly,
 }
 
-/// The options of the enumerated `aws_sync_status` property, as the README's HubSpot
-/// properties table tells the portal admin to create them.
-const SYNC_STATUS_OPTIONS: [&str; 3] = ["synced", "error", "blocked"];
+/// The options of the enumerated `aws_sync_status` property, as `sync-local hubspot-setup`
+/// creates them (README, "HubSpot properties"); the last three belong to the submission
+/// lifecycle.
+const SYNC_STATUS_OPTIONS: [&str; 6] = [
+    "synced",
+    "error",
+    "blocked",
+    "submitting",
+    "action_required",
+    "rejected",
+];
 
-/// The property schema a fresh portal has (standard properties plus the sync-owned ones).
-pub(crate) fn standard_schema(kind: ObjectType) -> BTreeMap<String, PropertyKind> {
+/// The group HubSpot puts an object type's standard properties in.
+pub(crate) fn default_group(kind: ObjectType) -> &'static str {
+    match kind {
+        ObjectType::Deal => "dealinformation",
+        ObjectType::Company => "companyinformation",
+        ObjectType::Contact => "contactinformation",
+        ObjectType::Note => "engagement",
+    }
+}
+
+/// The property schema a fresh portal has: standard properties, plus the sync-owned ones when
+/// `sync_properties` (a portal where the README's set-up was done).
+pub(crate) fn standard_schema(
+    kind: ObjectType,
+    sync_properties: bool,
+) -> BTreeMap<String, PropertyKind> {
     use PropertyKind::{DateTime, Number, ReadOnly, String as Text};
     let mut schema: BTreeMap<String, PropertyKind> = BTreeMap::new();
     let mut add = |name: &str, k: PropertyKind| {
@@ -157,14 +181,16 @@ pub(crate) fn standard_schema(kind: ObjectType) -> BTreeMap<String, PropertyKind
             add("deal_currency_code", Text);
             add("amount", Number);
             add("closedate", DateTime);
-            for name in SYNC_OWNED_PROPERTIES {
-                add(name, Text);
+            if sync_properties {
+                for name in SYNC_OWNED_PROPERTIES {
+                    add(name, Text);
+                }
+                add(
+                    "aws_sync_status",
+                    PropertyKind::Enumeration(SYNC_STATUS_OPTIONS.map(str::to_owned).to_vec()),
+                );
+                add("aws_last_synced_at", DateTime);
             }
-            add(
-                "aws_sync_status",
-                PropertyKind::Enumeration(SYNC_STATUS_OPTIONS.map(str::to_owned).to_vec()),
-            );
-            add("aws_last_synced_at", DateTime);
         }
         ObjectType::Company => {
             for name in [

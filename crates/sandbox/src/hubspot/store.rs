@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
 use super::model::{self, ObjectType, PropertyKind};
+use super::properties::{Definition, Group};
 
 /// A stored CRM object. Property values are strings, `None` meaning "never set / cleared".
 #[derive(Debug, Clone)]
@@ -36,7 +37,8 @@ pub(crate) struct PropertyError {
 
 pub(crate) struct Store {
     objects: HashMap<(ObjectType, String), CrmObject>,
-    schemas: HashMap<ObjectType, BTreeMap<String, PropertyKind>>,
+    schemas: HashMap<ObjectType, BTreeMap<String, Definition>>,
+    groups: HashMap<ObjectType, BTreeMap<String, Group>>,
     links: Vec<Link>,
     next_id: u64,
 }
@@ -47,12 +49,39 @@ pub(crate) fn iso(at: DateTime<Utc>) -> String {
 }
 
 impl Store {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(sync_properties: bool) -> Self {
+        let group = |kind| Group {
+            name: model::default_group(kind).to_owned(),
+            label: format!("{} information", kind.singular()),
+            display_order: 0,
+        };
         Self {
             objects: HashMap::new(),
             schemas: ObjectType::ALL
                 .into_iter()
-                .map(|kind| (kind, model::standard_schema(kind)))
+                .map(|kind| {
+                    let schema = model::standard_schema(kind, sync_properties)
+                        .into_iter()
+                        .map(|(name, pk)| {
+                            let hubspot = !name.starts_with("aws_");
+                            let definition = Definition::builtin(
+                                &name,
+                                model::default_group(kind),
+                                &pk,
+                                hubspot,
+                            );
+                            (name, definition)
+                        })
+                        .collect();
+                    (kind, schema)
+                })
+                .collect(),
+            groups: ObjectType::ALL
+                .into_iter()
+                .map(|kind| {
+                    let g = group(kind);
+                    (kind, BTreeMap::from([(g.name.clone(), g)]))
+                })
                 .collect(),
             links: Vec::new(),
             // Real ids are large numbers; starting high keeps seeded small ids (e.g. "7") free.
@@ -61,10 +90,32 @@ impl Store {
     }
 
     pub(crate) fn define_property(&mut self, kind: ObjectType, name: &str, pk: PropertyKind) {
+        let definition = Definition::builtin(name, model::default_group(kind), &pk, false);
+        self.put_definition(kind, definition);
+    }
+
+    pub(crate) fn definition(&self, kind: ObjectType, name: &str) -> Option<&Definition> {
+        self.schemas.get(&kind).and_then(|schema| schema.get(name))
+    }
+
+    /// Creates or replaces a property definition.
+    pub(crate) fn put_definition(&mut self, kind: ObjectType, definition: Definition) {
         self.schemas
             .entry(kind)
             .or_default()
-            .insert(name.to_owned(), pk);
+            .insert(definition.name.clone(), definition);
+    }
+
+    pub(crate) fn group(&self, kind: ObjectType, name: &str) -> Option<&Group> {
+        self.groups.get(&kind).and_then(|groups| groups.get(name))
+    }
+
+    /// Creates or replaces a property group.
+    pub(crate) fn put_group(&mut self, kind: ObjectType, group: Group) {
+        self.groups
+            .entry(kind)
+            .or_default()
+            .insert(group.name.clone(), group);
     }
 
     pub(crate) fn is_defined(&self, kind: ObjectType, name: &str) -> bool {
@@ -160,7 +211,7 @@ impl Store {
                     continue;
                 }
             };
-            let Some(pk) = self.schemas.get(&kind).and_then(|s| s.get(name)) else {
+            let Some(pk) = self.definition(kind, name).map(Definition::kind) else {
                 errors.push(PropertyError {
                     name: name.clone(),
                     code: "PROPERTY_DOESNT_EXIST",
@@ -168,7 +219,7 @@ impl Store {
                 });
                 continue;
             };
-            if let Err(error) = check_value(name, pk, text.as_deref()) {
+            if let Err(error) = check_value(name, &pk, text.as_deref()) {
                 errors.push(error);
                 continue;
             }
@@ -311,6 +362,9 @@ fn check_value(name: &str, kind: &PropertyKind, value: Option<&str>) -> Result<(
                 ))
             }
         }
+        PropertyKind::MultiEnumeration(options) => value.split(';').try_for_each(|one| {
+            check_value(name, &PropertyKind::Enumeration(options.clone()), Some(one))
+        }),
         PropertyKind::Enumeration(options) => {
             if options.iter().any(|o| o == value) {
                 Ok(())
