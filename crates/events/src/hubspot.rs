@@ -135,14 +135,7 @@ impl std::fmt::Display for ObjectType {
 impl WebhookEvent {
     /// What the event is about, resolving generic `object.*` events through `objectTypeId`.
     pub fn object_type(&self) -> ObjectType {
-        let (prefix, _) = self.split_type();
-        if prefix == "object" {
-            self.object_type_id
-                .as_deref()
-                .map_or(ObjectType::Other, ObjectType::from_type_id)
-        } else {
-            ObjectType::from_prefix(prefix)
-        }
+        object_type(&self.subscription_type, self.object_type_id.as_deref())
     }
 
     /// The part after the dot: `creation`, `propertyChange`, `associationChange`, ...
@@ -154,10 +147,7 @@ impl WebhookEvent {
     /// (`object.propertyChange` on `0-3` becomes `deal.propertyChange`), so filters and metrics
     /// need one name per kind of change.
     pub fn normalized_type(&self) -> String {
-        match self.object_type() {
-            ObjectType::Other => self.subscription_type.clone(),
-            known => format!("{}.{}", known.as_str(), self.action()),
-        }
+        normalized_type(&self.subscription_type, self.object_type_id.as_deref())
     }
 
     /// The object the event concerns: `objectId`, for merges the surviving object, for
@@ -188,6 +178,47 @@ pub enum BodyError {
     BadEvent { index: usize, reason: String },
 }
 
+fn object_type(subscription_type: &str, object_type_id: Option<&str>) -> ObjectType {
+    match subscription_type
+        .split_once('.')
+        .map_or(subscription_type, |(p, _)| p)
+    {
+        "object" => object_type_id.map_or(ObjectType::Other, ObjectType::from_type_id),
+        prefix => ObjectType::from_prefix(prefix),
+    }
+}
+
+fn normalized_type(subscription_type: &str, object_type_id: Option<&str>) -> String {
+    match object_type(subscription_type, object_type_id) {
+        ObjectType::Other => subscription_type.to_owned(),
+        known => {
+            let action = subscription_type.split_once('.').map_or("", |(_, a)| a);
+            format!("{}.{action}", known.as_str())
+        }
+    }
+}
+
+/// What kind of change an event is about, read leniently from an event that does not fit the
+/// model, so a filter can still tell whether the sync would have wanted it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventKind {
+    /// As [`WebhookEvent::normalized_type`].
+    pub normalized_type: String,
+    pub property_name: Option<String>,
+}
+
+impl EventKind {
+    fn of(raw: &str) -> Option<Self> {
+        let value: Value = serde_json::from_str(raw).ok()?;
+        let text = |name: &str| value.get(name).and_then(Value::as_str);
+        let subscription_type = text("subscriptionType").or_else(|| text("eventType"))?;
+        Some(EventKind {
+            normalized_type: normalized_type(subscription_type, text("objectTypeId")),
+            property_name: text("propertyName").map(str::to_owned),
+        })
+    }
+}
+
 /// An event of a delivery that cannot become a sync event, kept verbatim for an operator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RejectedEvent {
@@ -199,6 +230,8 @@ pub struct RejectedEvent {
     pub reason: &'static str,
     /// What exactly is wrong, for the operator.
     pub detail: String,
+    /// Its kind when it can still be read (`None`: not even its type is readable).
+    pub kind: Option<EventKind>,
 }
 
 /// A delivery read event by event: one bad event does not spoil its neighbours.
@@ -236,6 +269,7 @@ pub fn parse_delivery(body: &[u8]) -> Result<Delivery, BodyError> {
             raw: item.get().to_owned(),
             reason,
             detail,
+            kind: EventKind::of(item.get()),
         };
         match serde_json::from_str::<WebhookEvent>(item.get()) {
             Ok(event) if event.subject_id().is_some() => delivery.events.push(event),

@@ -35,17 +35,15 @@ impl EventFilter {
     /// writes back (README, "Properties the sync writes") are our own echo and never need a
     /// Partner Central write.
     pub fn wants(&self, event: &WebhookEvent) -> bool {
-        if event
-            .property_name
-            .as_deref()
-            .is_some_and(|p| events::SYNC_OWNED_PROPERTIES.contains(&p))
-        {
+        self.wants_kind(&event.normalized_type(), event.property_name.as_deref())
+    }
+
+    /// As [`Self::wants`], for an event known only by its kind (one that does not fit the model).
+    pub fn wants_kind(&self, normalized: &str, property_name: Option<&str>) -> bool {
+        if property_name.is_some_and(|p| events::SYNC_OWNED_PROPERTIES.contains(&p)) {
             return false;
         }
-        let normalized = event.normalized_type();
-        let (object, action) = normalized
-            .split_once('.')
-            .unwrap_or((normalized.as_str(), ""));
+        let (object, action) = normalized.split_once('.').unwrap_or((normalized, ""));
         self.patterns
             .iter()
             .any(|(o, a)| (o == "*" || o == object) && a.as_deref().is_none_or(|a| a == action))

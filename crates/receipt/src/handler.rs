@@ -207,10 +207,20 @@ impl Receipt {
             Err(e) => return reject(401, e.reason(), e.to_string(), report),
         }
 
-        let delivery = match events::parse_delivery(&request.body) {
+        let mut delivery = match events::parse_delivery(&request.body) {
             Ok(delivery) => delivery,
             Err(e) => return reject(400, "malformed_body", e.to_string(), report),
         };
+        // A broken event of a type the sync ignores is ignored like its well-formed kind.
+        let before = delivery.rejected.len();
+        delivery.rejected.retain(|r| {
+            r.kind.as_ref().is_none_or(|k| {
+                self.settings
+                    .synced
+                    .wants_kind(&k.normalized_type, k.property_name.as_deref())
+            })
+        });
+        let unwanted_broken = before - delivery.rejected.len();
         let rejected_queue = match (&self.rejected, delivery.rejected.first()) {
             (Some(queue), _) => queue,
             // Nothing to keep.
@@ -221,7 +231,7 @@ impl Receipt {
                 return reject(400, "malformed_body", message, report);
             }
         };
-        report.received = delivery.events.len() + delivery.rejected.len();
+        report.received = delivery.events.len() + delivery.rejected.len() + unwanted_broken;
         for r in &delivery.rejected {
             warn!(correlation_id = %request.request_id, index = r.index, reason = r.reason, detail = %r.detail,
                   "event rejected: keeping it verbatim in the rejected-events queue");
@@ -231,7 +241,7 @@ impl Receipt {
             .events
             .into_iter()
             .partition(|e| self.settings.synced.wants(e));
-        report.ignored = ignored.len();
+        report.ignored = ignored.len() + unwanted_broken;
         let pending = to_pending(wanted, &request.request_id, now_ms);
         let kept = delivery
             .rejected
@@ -543,8 +553,9 @@ pub fn prepare_batches(
     now_ms: i64,
 ) -> Result<Vec<Vec<SendEntry>>, String> {
     verify_signature(settings, request, now_ms).map_err(|e| e.to_string())?;
-    let parsed = events::parse_body(&request.body).map_err(|e| e.to_string())?;
-    let wanted = parsed
+    let delivery = events::parse_delivery(&request.body).map_err(|e| e.to_string())?;
+    let wanted = delivery
+        .events
         .into_iter()
         .filter(|e| settings.synced.wants(e))
         .collect();

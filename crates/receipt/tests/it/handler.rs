@@ -683,3 +683,29 @@ async fn without_a_rejected_queue_a_malformed_event_refuses_the_delivery() {
     );
     assert!(receipt.queue.delivered().is_empty());
 }
+
+#[tokio::test]
+async fn a_broken_event_of_an_ignored_type_is_ignored_not_kept() {
+    let (main, rejected) = (
+        Arc::new(RecordingQueue::default()),
+        Arc::new(RecordingQueue::default()),
+    );
+    let harness = Harness::keeping_rejected(main.clone(), rejected.clone(), settings());
+    let body = json!([
+        {"eventId": 1, "portalId": 1, "occurredAt": 1, "subscriptionType": "contact.creation"},
+        {"eventId": 2, "portalId": 1, "occurredAt": 1, "subscriptionType": "deal.propertyChange",
+         "propertyName": "aws_sync_status", "propertyValue": "synced"},
+        {"eventId": 3, "portalId": 1, "occurredAt": 1, "subscriptionType": "object.creation",
+         "objectTypeId": "0-3"},
+        {"eventId": 4, "portalId": 1, "occurredAt": 1, "subscriptionType": "deal.creation", "objectId": 9}
+    ])
+    .to_string();
+    let answer = harness.call(rest_event(&body, SECRET, now_ms())).await;
+    assert_eq!(
+        answer.body,
+        json!({"received": 4, "enqueued": 1, "ignored": 2, "rejected": 1}),
+        "the contact event and the sync's own echo are ignored; the broken deal event is kept"
+    );
+    assert_eq!(rejected.delivered().len(), 1);
+    assert!(rejected.delivered()[0].body.contains("\"eventId\":3"));
+}
