@@ -9,7 +9,7 @@ use sandbox::hubspot::ObjectType;
 use sandbox::partner_central::PartnerCentralFault;
 use serde_json::Value;
 
-use super::Demo;
+use super::{Demo, console};
 use crate::status::RecordView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,7 +274,7 @@ async fn rename_after_submission(
     let id = ensure_created(demo, scenario, &deal).await?;
     let title_before = the_opportunity(demo, &deal)?["Project"]["Title"].clone();
     let sandbox = demo.pipeline.sandbox()?;
-    sandbox.partner_central.submit(&id)?;
+    console::submit(&sandbox.partner_central, &id).await?;
     let name = "Nordwind fleet telemetry and routing platform #AWS";
     sandbox
         .hubspot

@@ -9,6 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::SqsEvent;
+use aws_sdk_partnercentralselling::types::{
+    AwsSubmission, SalesInvolvementType, TaskStatus, Visibility,
+};
 use chrono::{DateTime, Utc};
 use events::{Clock, SyncEvent, SystemClock, parse_body};
 use processor::domain::{CrmRecord, Deal, Note};
@@ -35,9 +38,42 @@ pub struct Env {
 }
 
 /// Fakes with the demo portal, Partner Central without quotas (tests about throttling set
-/// their own), the real HubSpot and Partner Central clients.
+/// their own) and with submission tasks that finish at the next read, the real HubSpot and
+/// Partner Central clients.
 pub async fn env() -> Env {
-    env_with(PartnerCentralConfig::default().unthrottled(), 1000.0).await
+    let config = PartnerCentralConfig::default()
+        .unthrottled()
+        .with_submission_delay(Duration::ZERO);
+    env_with(config, 1000.0).await
+}
+
+/// Submits the opportunity as the partner does in Partner Central (the console and the product
+/// both call StartEngagementFromOpportunityTask), and waits for AWS to finish the task.
+pub async fn submit(env: &Env, id: &str) {
+    let client = env.pc.client();
+    let submission = AwsSubmission::builder()
+        .involvement_type(SalesInvolvementType::CoSell)
+        .visibility(Visibility::Full)
+        .build()
+        .expect("AwsSubmission");
+    client
+        .start_engagement_from_opportunity_task()
+        .catalog("Sandbox")
+        .client_token(format!("submit-{id}"))
+        .identifier(id)
+        .aws_submission(submission)
+        .send()
+        .await
+        .expect("StartEngagementFromOpportunityTask");
+    let tasks = client
+        .list_engagement_from_opportunity_tasks()
+        .catalog("Sandbox")
+        .opportunity_identifier(id)
+        .send()
+        .await
+        .expect("ListEngagementFromOpportunityTasks");
+    let task = &tasks.task_summaries()[0];
+    assert_eq!(task.task_status(), Some(&TaskStatus::Complete), "{task:?}");
 }
 
 pub async fn env_with(config: PartnerCentralConfig, write_rate: f64) -> Env {

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use sandbox::hubspot::{ObjectType, RequestKind};
-use sandbox::partner_central::PartnerCentralFault;
+use sandbox::partner_central::{AwsReview, PartnerCentralFault};
 use serde_json::json;
 
 #[tokio::test]
@@ -259,7 +259,7 @@ async fn submitted_opportunity_is_blocked_and_keeps_its_title() {
     let deal = env.ids.deal_acme.clone();
     run(&env, &[object_event("m1", "deal.creation", &deal)]).await;
     let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
-    env.pc.submit(&id).unwrap();
+    submit(&env, &id).await;
     env.hubspot.upsert(
         ObjectType::Deal,
         &deal,
@@ -308,7 +308,8 @@ async fn submitted_opportunity_is_blocked_and_keeps_its_title() {
     assert!(body.contains("Acme Analytics data lake migration"));
 
     // Once approved, updates flow again but the title stays; the note is not repeated.
-    env.pc.set_review_status(&id, "Approved").unwrap();
+    env.pc.review(&id, AwsReview::StartReview).unwrap();
+    env.pc.review(&id, AwsReview::Approve).unwrap();
     let report = run(&env, &[deal_change("m3", &deal, "amount", "1")]).await;
     assert_eq!(outcomes(&report), ["updated"]);
     let opp = env.pc.opportunity(&id).unwrap();
@@ -340,8 +341,9 @@ async fn a_conflict_retry_does_not_repeat_the_title_note() {
     let deal = env.ids.deal_acme.clone();
     run(&env, &[object_event("m1", "deal.creation", &deal)]).await;
     let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
-    env.pc.submit(&id).unwrap();
-    env.pc.set_review_status(&id, "Approved").unwrap();
+    submit(&env, &id).await;
+    env.pc.review(&id, AwsReview::StartReview).unwrap();
+    env.pc.review(&id, AwsReview::Approve).unwrap();
     env.hubspot.upsert(
         ObjectType::Deal,
         &deal,
@@ -377,7 +379,7 @@ async fn a_title_with_markup_characters_is_noted_once() {
     let deal = env.ids.deal_acme.clone();
     run(&env, &[object_event("m1", "deal.creation", &deal)]).await;
     let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
-    env.pc.submit(&id).unwrap();
+    submit(&env, &id).await;
     // Note bodies are HTML: `<phase 2>` does not survive as text when the note is read back.
     env.hubspot.upsert(
         ObjectType::Deal,

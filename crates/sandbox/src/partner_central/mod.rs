@@ -122,8 +122,6 @@ pub struct CallRecord {
 pub enum SandboxError {
     #[error("no opportunity {0}")]
     UnknownOpportunity(String),
-    #[error("{0:?} is not a LifeCycle.ReviewStatus value")]
-    InvalidReviewStatus(String),
     /// The review lifecycle has no such step (e.g. approving an opportunity nobody submitted).
     #[error("opportunity {id}: AWS's review does not go from \"{from}\" to \"{to}\"")]
     InvalidTransition {

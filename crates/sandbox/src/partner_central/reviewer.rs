@@ -83,31 +83,4 @@ impl PartnerCentralFake {
             .get(id)
             .and_then(|o| o.engagement_id.clone())
     }
-
-    /// Test-setup shortcut, kept for the processor's and `sync-local`'s existing tests: puts
-    /// an opportunity in Submitted without a submission task or its checks. No API client can
-    /// do this; new tests submit with StartEngagementFromOpportunityTask.
-    pub fn submit(&self, id: &str) -> Result<(), SandboxError> {
-        self.set_review_status(id, ReviewStatus::Submitted.as_str())
-    }
-
-    /// Test-setup shortcut like [`PartnerCentralFake::submit`]: forces any status, bypassing
-    /// the lifecycle that [`PartnerCentralFake::review`] enforces. Bumps LastModifiedDate.
-    pub fn set_review_status(&self, id: &str, status: &str) -> Result<(), SandboxError> {
-        if !ReviewStatus::values().contains(&status) {
-            return Err(SandboxError::InvalidReviewStatus(status.to_owned()));
-        }
-        let mut store = self.shared.settled();
-        if !store.opportunities.contains_key(id) {
-            return Err(SandboxError::UnknownOpportunity(id.to_owned()));
-        }
-        let now = store.stamp(self.shared.clock.now());
-        let opportunity = store
-            .opportunities
-            .get_mut(id)
-            .ok_or_else(|| SandboxError::UnknownOpportunity(id.to_owned()))?;
-        opportunity.review_status = ReviewStatus::from(status);
-        opportunity.last_modified = now;
-        Ok(())
-    }
 }

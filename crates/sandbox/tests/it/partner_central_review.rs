@@ -3,18 +3,34 @@
 
 use aws_sdk_partnercentralselling::operation::associate_opportunity::AssociateOpportunityError;
 use aws_sdk_partnercentralselling::types::ReviewStatus;
+use sandbox::partner_central::AwsReview;
 
 use crate::common::partner_central::{
     Spec, create_valid, fields, last_modified, review_status, unthrottled, update_validation,
 };
+use crate::common::submission::{fake_with_clock, submitted};
 
 #[tokio::test]
 async fn opportunities_under_review_or_rejected_are_read_only() {
-    let fake = unthrottled().await;
+    let (fake, clock) = fake_with_clock().await;
     let client = fake.client();
-    let (id, _) = create_valid(&client, "ro").await;
-    for status in ["Submitted", "In review", "Rejected"] {
-        fake.set_review_status(&id, status).unwrap();
+    let id = submitted(&client, &clock, "ro").await;
+    let steps = [
+        None,
+        Some(AwsReview::StartReview),
+        Some(AwsReview::Reject {
+            comments: "Duplicate of an AWS opportunity".into(),
+            reason: "Duplicate".into(),
+        }),
+    ];
+    for (status, step) in ["Submitted", "In review", "Rejected"]
+        .into_iter()
+        .zip(steps)
+    {
+        if let Some(step) = step {
+            fake.review(&id, step).unwrap();
+        }
+        assert_eq!(review_status(&client, &id).await.as_str(), status);
         let fresh = last_modified(&client, &id).await;
         let v = update_validation(
             Spec::valid()
@@ -37,10 +53,11 @@ async fn opportunities_under_review_or_rejected_are_read_only() {
 
 #[tokio::test]
 async fn title_is_frozen_once_approved() {
-    let fake = unthrottled().await;
+    let (fake, clock) = fake_with_clock().await;
     let client = fake.client();
-    let (id, _) = create_valid(&client, "approved").await;
-    fake.set_review_status(&id, "Approved").unwrap();
+    let id = submitted(&client, &clock, "approved").await;
+    fake.review(&id, AwsReview::StartReview).unwrap();
+    fake.review(&id, AwsReview::Approve).unwrap();
     let mut spec = Spec::valid();
     spec.title = Some("Renamed in HubSpot".into());
     let v = update_validation(
@@ -68,10 +85,15 @@ async fn title_is_frozen_once_approved() {
 
 #[tokio::test]
 async fn action_required_opens_listed_fields_and_resubmits() {
-    let fake = unthrottled().await;
+    let (fake, clock) = fake_with_clock().await;
     let client = fake.client();
-    let (id, _) = create_valid(&client, "action").await;
-    fake.set_review_status(&id, "Action Required").unwrap();
+    let id = submitted(&client, &clock, "action").await;
+    fake.review(&id, AwsReview::StartReview).unwrap();
+    let action = AwsReview::RequireAction {
+        comments: "Add the customer's website".into(),
+        reason: "Missing customer website".into(),
+    };
+    fake.review(&id, action).unwrap();
     let mut spec = Spec::valid();
     spec.stage = Some("Business Validation".into());
     let v = update_validation(
@@ -165,10 +187,9 @@ async fn solutions_are_associated_once_each() {
 
 #[tokio::test]
 async fn the_sandbox_catalog_lets_the_partner_play_the_reviewer() {
-    let fake = unthrottled().await;
+    let (fake, clock) = fake_with_clock().await;
     let client = fake.client();
-    let (id, _) = create_valid(&client, "review-sim").await;
-    fake.submit(&id).unwrap();
+    let id = submitted(&client, &clock, "review-sim").await;
     let decide = |status: &str, comments: Option<&str>| {
         let mut spec = Spec::valid();
         spec.review_status = Some(status.into());
