@@ -5,9 +5,7 @@
 use aws_sdk_partnercentralselling::types::{ClosedLostReason, ReviewStatus};
 use sandbox::partner_central::{AwsReview, SandboxError};
 
-use crate::common::partner_central::{
-    Spec, fields, last_modified, review_status, update_validation,
-};
+use crate::common::partner_central::{Spec, fields, last_modified, refused_update, review_status};
 use crate::common::submission::{DELAY, create_submittable, fake_with_clock, start, submitted};
 
 #[tokio::test]
@@ -58,13 +56,7 @@ async fn the_reviewer_follows_the_real_lifecycle() {
     // Action Required: only the listed fields, and the fix goes back into review.
     let mut renamed = Spec::valid();
     renamed.title = Some("Renamed".into());
-    let v = update_validation(
-        renamed
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &renamed).await;
     assert_eq!(
         fields(&v),
         vec![(
@@ -108,13 +100,7 @@ async fn the_sandbox_simulation_needs_a_submission() {
     let id = create_submittable(&client, &Spec::valid(), "sim").await;
     let mut approve = Spec::valid();
     approve.review_status = Some("Approved".into());
-    let v = update_validation(
-        approve
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &approve).await;
     assert_eq!(
         fields(&v),
         vec![(
@@ -132,12 +118,7 @@ async fn the_sandbox_simulation_needs_a_submission() {
     assert_eq!(review_status(&client, &id).await, ReviewStatus::Approved);
     let mut back = Spec::valid();
     back.review_status = Some("Pending Submission".into());
-    let v = update_validation(
-        back.update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &back).await;
     assert_eq!(
         v.error_list()[0].field_name(),
         Some("LifeCycle.ReviewStatus")
@@ -160,13 +141,7 @@ async fn launched_and_closed_lost_opportunities_are_mostly_frozen() {
     let mut renamed = launched.clone();
     renamed.title = Some("Renamed".into());
     renamed.stage = Some("Committed".into());
-    let v = update_validation(
-        renamed
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &renamed).await;
     assert_eq!(
         fields(&v),
         vec![
@@ -200,13 +175,7 @@ async fn launched_and_closed_lost_opportunities_are_mostly_frozen() {
         .to_owned();
     let mut changed = lost.clone();
     changed.delivery = vec!["Managed Services".into()];
-    let v = update_validation(
-        changed
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &changed).await;
     assert_eq!(
         fields(&v),
         vec![(

@@ -6,7 +6,8 @@ use aws_sdk_partnercentralselling::types::ReviewStatus;
 use sandbox::partner_central::AwsReview;
 
 use crate::common::partner_central::{
-    Spec, create_valid, fields, last_modified, review_status, unthrottled, update_validation,
+    Spec, create_valid, fields, last_modified, refused_update, review_status, unthrottled,
+    update_validation,
 };
 use crate::common::submission::{fake_with_clock, submitted};
 
@@ -60,12 +61,7 @@ async fn title_is_frozen_once_approved() {
     fake.review(&id, AwsReview::Approve).unwrap();
     let mut spec = Spec::valid();
     spec.title = Some("Renamed in HubSpot".into());
-    let v = update_validation(
-        spec.update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &spec).await;
     assert_eq!(
         fields(&v),
         vec![(
@@ -96,12 +92,7 @@ async fn action_required_opens_listed_fields_and_resubmits() {
     fake.review(&id, action).unwrap();
     let mut spec = Spec::valid();
     spec.stage = Some("Business Validation".into());
-    let v = update_validation(
-        spec.update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &spec).await;
     assert_eq!(
         fields(&v),
         vec![(
@@ -222,12 +213,7 @@ async fn the_sandbox_catalog_lets_the_partner_play_the_reviewer() {
     // Sending back the status GetOpportunity returned is an ordinary partner update.
     let mut echo = decide("Action Required", None);
     echo.stage = Some("Business Validation".into());
-    let v = update_validation(
-        echo.update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &echo).await;
     assert_eq!(
         fields(&v),
         vec![(
@@ -236,13 +222,7 @@ async fn the_sandbox_catalog_lets_the_partner_play_the_reviewer() {
         )]
     );
 
-    let v = update_validation(
-        decide("Done", None)
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &decide("Done", None)).await;
     assert_eq!(
         fields(&v),
         vec![(

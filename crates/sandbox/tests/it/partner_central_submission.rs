@@ -13,7 +13,7 @@ use sandbox::partner_central::{
 };
 
 use crate::common::partner_central::{
-    Spec, clock, fields, last_modified, review_status, update_validation,
+    Spec, clock, fields, last_modified, refused_update, review_status,
 };
 use crate::common::submission::{
     DELAY, create_submittable, fake_with_clock, is_task_id, start, submitted, task_of,
@@ -53,13 +53,7 @@ async fn the_task_runs_then_completes_and_submits() {
     assert_eq!(fake.write_count("StartEngagementFromOpportunityTask"), 1);
 
     // Submitted is read-only for the partner.
-    let v = update_validation(
-        Spec::valid()
-            .update(&client, &id, last_modified(&client, &id).await)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let v = refused_update(&client, &id, &Spec::valid()).await;
     assert_eq!(
         fields(&v),
         vec![(

@@ -284,6 +284,17 @@ pub fn update_validation(error: SdkError<UpdateOpportunityError>) -> ValidationE
     }
 }
 
+/// Sends `spec` as an update of `id` (with its current `LastModifiedDate`) and returns the
+/// ValidationException it must be refused with.
+pub async fn refused_update(client: &Client, id: &str, spec: &Spec) -> ValidationException {
+    let error = spec
+        .update(client, id, last_modified(client, id).await)
+        .send()
+        .await
+        .expect_err("the update must be refused");
+    update_validation(error)
+}
+
 /// `(FieldName, Code)` pairs of a ValidationException.
 pub fn fields(v: &ValidationException) -> Vec<(String, String)> {
     v.error_list()
