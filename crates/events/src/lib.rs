@@ -30,11 +30,14 @@ pub const REJECTED_REASON_ATTRIBUTE: &str = "RejectedReason";
 
 /// HubSpot deal properties owned by the sync (README, "Properties the sync writes"). Changes to
 /// these are our own write-back echoing through webhooks and never need a Partner Central write.
-pub const SYNC_OWNED_PROPERTIES: [&str; 6] = [
+/// The sync also writes `aws_submit` (cleared after a failed submission) but does not own it:
+/// a person sets it, so its changes must reach the processor.
+pub const SYNC_OWNED_PROPERTIES: [&str; 7] = [
     "aws_opportunity_id",
     "aws_opportunity_title",
     "aws_sync_status",
     "aws_sync_error",
     "aws_review_status",
+    "aws_review_comments",
     "aws_last_synced_at",
 ];

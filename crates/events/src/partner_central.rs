@@ -45,3 +45,14 @@ pub const CUSTOMER_USE_CASES: [&str; 39] = [
     "VMWare",
     "Web development & DevOps",
 ];
+
+/// Countries without a postal-code system, where PostalCode is not demanded for submission. AWS
+/// publishes no such list; this is the common list of countries that have no postal codes.
+pub const NO_POSTAL_CODE_COUNTRIES: &[&str] = &[
+    "AE", "AG", "AN", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI",
+    "CK", "CM", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GN", "GQ", "GY", "HK", "JM", "KI",
+    "KM", "KN", "KP", "LC", "ML", "MO", "MR", "MS", "MU", "MW", "NR", "NU", "QA", "RW", "SB", "SC",
+    "SL", "SO", "SR", "ST", "SY", "TD", "TF", "TG", "TK", "TL", "TO", "TT", "TV", "UG", "VU", "YE",
+    "ZW",
+];
+

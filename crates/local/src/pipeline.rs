@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use events::SystemClock;
-use processor::{Catalog, Function, HubSpotClient, PartnerCentralClient, Processor, SyncSettings};
+use processor::{
+    Catalog, Function, HubSpotClient, PartnerCentralClient, Processor, SyncSettings, WriteSlots,
+};
 use queue::{EmbeddedQueue, Queue, QueueSettings, SqsFifo};
 use sandbox::hubspot::{DemoIds, HubSpotConfig, HubSpotFake};
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake, Rate};
@@ -370,8 +372,10 @@ async fn build_processor(backends: Backends) -> anyhow::Result<(LocalProcessor, 
                 partner_central.client(),
                 Catalog::Sandbox,
                 Some(SANDBOX_SOLUTION_ID.to_owned()),
+                1,
             )
-            .with_write_rate(options.pc_writes_per_sec);
+            .with_write_slots(WriteSlots::for_quota(1, options.pc_writes_per_sec))
+            .with_read_rate(options.pc_reads_per_sec);
             let processor = Processor::new(
                 crm,
                 opportunities,
@@ -397,7 +401,7 @@ async fn build_processor(backends: Backends) -> anyhow::Result<(LocalProcessor, 
             let client = aws_sdk_partnercentralselling::Client::new(&config);
             let processor = Processor::new(
                 HubSpotClient::new(hubspot_base_url, hubspot_token),
-                PartnerCentralClient::new(client, catalog, solution_id),
+                PartnerCentralClient::new(client, catalog, solution_id, 1),
                 SystemClock,
                 sync_settings(catalog)?,
             );

@@ -1,9 +1,12 @@
 //! AWS wiring for `main`: the Partner Central SDK configuration (us-east-1, adaptive retries,
-//! optional AssumeRole) and the HubSpot token from Secrets Manager.
+//! optional AssumeRole), the HubSpot token from Secrets Manager, and the queue that records held
+//! up by the Partner Central quota are handed back to.
 //!
 //! Endpoints follow the SDK's standard variables, read by `aws-config` itself:
 //! `AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING`, `AWS_ENDPOINT_URL_STS`,
 //! `AWS_ENDPOINT_URL_SECRETS_MANAGER` (or `AWS_ENDPOINT_URL` for all).
+
+use std::sync::Arc;
 
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
@@ -11,6 +14,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_partnercentralselling::config::SharedCredentialsProvider;
 use edge::SecretError;
 use events::{ExposeSecret, SecretString, SystemClock};
+use queue::SqsFifo;
 
 use crate::settings::{Config, TokenSource};
 use crate::{HubSpotClient, PartnerCentralClient, Processor};
@@ -18,8 +22,9 @@ use crate::{HubSpotClient, PartnerCentralClient, Processor};
 /// Partner Central Selling is a single-region service.
 pub const PARTNER_CENTRAL_REGION: &str = "us-east-1";
 pub const SESSION_NAME: &str = "hubspot-partner-central-sync";
-/// Throttled writes are retried by the SDK (adaptive mode rate-limits the client after a
-/// ThrottlingException); five attempts span several seconds of backoff.
+/// Throttled reads are retried by the SDK (adaptive mode rate-limits the client after a
+/// ThrottlingException); five attempts span several seconds of backoff. Writes are retried by
+/// the Partner Central adapter itself, in its write slots.
 pub const MAX_SDK_ATTEMPTS: u32 = 5;
 
 /// The function's own configuration (its role, its region) — for Secrets Manager.
@@ -70,25 +75,34 @@ pub async fn build_processor(
         hubspot = config.hubspot_base_url.as_str(),
         "processor starting"
     );
+    let own = function_config().await;
     let token = match &config.hubspot_token {
         TokenSource::Inline(token) => token.clone(),
         TokenSource::SecretArn(arn) => {
-            let secrets = aws_sdk_secretsmanager::Client::new(&function_config().await);
+            let secrets = aws_sdk_secretsmanager::Client::new(&own);
             hubspot_token_from_secret(&secrets, arn).await?
         }
     };
     let pc_config =
         partner_central_config(config.role_arn.as_deref(), config.external_id.as_deref()).await;
-    Ok(Processor::new(
+    let processor = Processor::new(
         HubSpotClient::new(&config.hubspot_base_url, token),
         PartnerCentralClient::new(
             partner_central_client(&pc_config),
             config.settings.catalog,
             config.solution_id.clone(),
+            config.max_concurrency,
         ),
         SystemClock,
         config.settings.clone(),
-    ))
+    );
+    Ok(match &config.queue_url {
+        Some(url) => processor.with_requeue(Arc::new(SqsFifo::new(
+            aws_sdk_sqs::Client::new(&own),
+            url,
+        ))),
+        None => processor,
+    })
 }
 
 /// The `accessToken` of the stack's secret document; missing or blank is

@@ -157,6 +157,12 @@ pub struct ExistingOpportunity {
     pub last_modified: aws_smithy_types::DateTime,
     /// `LifeCycle.ReviewStatus` wire value (`Pending Submission`, `Submitted`, ...).
     pub review_status: Option<String>,
+    /// AWS's free text (`LifeCycle.ReviewComments`) and reason code
+    /// (`LifeCycle.ReviewStatusReason`), set under Action Required and Rejected.
+    pub review_comments: Option<String>,
+    pub review_status_reason: Option<String>,
+    /// Solutions associated with the opportunity (`RelatedEntityIdentifiers.Solutions`).
+    pub solutions: Vec<String>,
     pub fields: OpportunityFields,
     /// The complete GetOpportunity answer, when the adapter has one: UpdateOpportunity is a full
     /// replacement, so fields the sync does not manage (marketing, competitors, ...) are copied
@@ -187,6 +193,36 @@ impl ExistingOpportunity {
             .as_deref()
             .is_some_and(|s| s != "Pending Submission")
     }
+}
+
+/// A StartEngagementFromOpportunityTask's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    InProgress,
+    Complete,
+    Failed,
+}
+
+/// One submission task, as StartEngagementFromOpportunityTask or
+/// ListEngagementFromOpportunityTasks report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionTask {
+    pub id: String,
+    pub state: TaskState,
+    /// `StartTime`, as epoch milliseconds (orders an opportunity's tasks).
+    pub started_ms: i64,
+    /// `ReasonCode` and `Message` of a FAILED task.
+    pub reason_code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// How the opportunity is submitted (`AwsSubmission`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// `Co-Sell` | `For Visibility Only`.
+    pub involvement_type: String,
+    /// `Full` | `Limited`.
+    pub visibility: String,
 }
 
 /// A just-created opportunity.

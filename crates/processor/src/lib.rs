@@ -18,6 +18,7 @@ mod ports;
 mod rate_limit;
 pub mod reconcile;
 pub mod settings;
+pub mod submission;
 mod sync;
 
 pub use batch::{MIN_TIME_TO_START, RESPONSE_MARGIN, all_records_identifiable};
@@ -26,8 +27,9 @@ pub use function::{Function, FunctionError};
 pub use hubspot::HubSpotClient;
 pub use outcome::{BatchReport, Outcome, RecordOutcome, metric_lines};
 pub use partner_central::PartnerCentralClient;
+pub use rate_limit::{DEFAULT_SLOT, WriteSlots};
 pub use ports::{AssociatedObject, Crm, CrmError, Opportunities, OpportunityError};
-pub use settings::{Catalog, Config, SyncSettings, SyncTrigger};
+pub use settings::{Catalog, Config, SubmitTrigger, SyncSettings, SyncTrigger};
 pub use sync::{DealResult, MAX_CONFLICT_RETRIES, client_token};
 
 /// The batch handler. Build once per cold start; `handle_batch` per invocation.
@@ -36,6 +38,8 @@ pub struct Processor<C: Crm, O: Opportunities, K: Clock> {
     opportunities: O,
     clock: K,
     settings: SyncSettings,
+    /// Where records the Partner Central quota held up are handed back (the main queue).
+    requeue: Option<queue::Queue>,
 }
 
 impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
@@ -45,7 +49,15 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             opportunities,
             clock,
             settings,
+            requeue: None,
         }
+    }
+
+    /// Records that the partner account's Partner Central quota kept from finishing are sent
+    /// back to `queue` (the queue this processor consumes) instead of being failed.
+    pub fn with_requeue(mut self, queue: queue::Queue) -> Self {
+        self.requeue = Some(queue);
+        self
     }
 
     pub fn settings(&self) -> &SyncSettings {

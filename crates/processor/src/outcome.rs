@@ -13,6 +13,17 @@ pub enum Outcome {
     Unchanged,
     /// The opportunity is under AWS review (Submitted / In review) and read-only.
     Blocked,
+    /// A submission task completed: AWS has the opportunity.
+    Submitted,
+    /// A submission task is still running at AWS; the deal's next sync finishes it.
+    Submitting,
+    /// AWS asks for changes; nothing the review allows differs (its comments are on the deal).
+    ActionRequired,
+    /// AWS rejected the opportunity: final, nothing is written any more.
+    Rejected,
+    /// The partner account's Partner Central quota refused a call: the event was handed back
+    /// to the queue as a new message (never failed for it).
+    Deferred,
     /// Nothing to do: not a deal tagged for AWS, a sync-owned property echo, an object type we
     /// do not sync.
     Skipped,
@@ -25,11 +36,16 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 8] = [
+    pub const ALL: [Outcome; 13] = [
         Outcome::Created,
         Outcome::Updated,
         Outcome::Unchanged,
         Outcome::Blocked,
+        Outcome::Submitted,
+        Outcome::Submitting,
+        Outcome::ActionRequired,
+        Outcome::Rejected,
+        Outcome::Deferred,
         Outcome::Skipped,
         Outcome::DataError,
         Outcome::TransientError,
@@ -42,6 +58,11 @@ impl Outcome {
             Outcome::Updated => "updated",
             Outcome::Unchanged => "unchanged",
             Outcome::Blocked => "blocked",
+            Outcome::Submitted => "submitted",
+            Outcome::Submitting => "submitting",
+            Outcome::ActionRequired => "action_required",
+            Outcome::Rejected => "rejected",
+            Outcome::Deferred => "deferred",
             Outcome::Skipped => "skipped",
             Outcome::DataError => "data_error",
             Outcome::TransientError => "transient_error",
@@ -53,9 +74,14 @@ impl Outcome {
     /// reports the most significant of their outcomes.
     pub(crate) fn severity(self) -> u8 {
         match self {
-            Outcome::TransientError => 7,
-            Outcome::DataError => 6,
-            Outcome::Blocked => 5,
+            Outcome::TransientError => 12,
+            Outcome::Deferred => 11,
+            Outcome::DataError => 10,
+            Outcome::Rejected => 9,
+            Outcome::ActionRequired => 8,
+            Outcome::Submitting => 7,
+            Outcome::Blocked => 6,
+            Outcome::Submitted => 5,
             Outcome::Created => 4,
             Outcome::Updated => 3,
             Outcome::Unchanged => 2,
@@ -157,6 +183,11 @@ mod tests {
                 "updated",
                 "unchanged",
                 "blocked",
+                "submitted",
+                "submitting",
+                "action_required",
+                "rejected",
+                "deferred",
                 "skipped",
                 "data_error",
                 "transient_error",

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     CreatedOpportunity, CrmRecord, Deal, ExistingOpportunity, Note, OpportunityFields,
+    Submission, SubmissionTask,
 };
 
 /// A HubSpot failure, classified by what the caller must do.
@@ -97,6 +98,11 @@ pub enum OpportunityError {
     /// Throttling, 5xx, network, STS: retry later.
     #[error("Partner Central is unavailable: {0}")]
     Transient(String),
+    /// ThrottlingException after the SDK's retries, or ServiceQuotaExceededException (the
+    /// 24-hour quota): the partner account's quota, not our data. Never a reason to give up
+    /// on the event: the sync waits or hands it back to the queue without failing it.
+    #[error("Partner Central quota: {0}")]
+    Throttled(String),
     /// AccessDenied: the role or its policy is wrong. Retried so it reaches the DLQ and alarms.
     #[error("Partner Central denied access: {0}")]
     AccessDenied(String),
@@ -116,7 +122,9 @@ impl OpportunityError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            OpportunityError::Transient(_) | OpportunityError::AccessDenied(_)
+            OpportunityError::Transient(_)
+                | OpportunityError::AccessDenied(_)
+                | OpportunityError::Throttled(_)
         )
     }
 }
@@ -139,12 +147,27 @@ pub trait Opportunities: Send + Sync {
         current: &ExistingOpportunity,
         fields: &OpportunityFields,
     ) -> impl Future<Output = Result<(), OpportunityError>> + Send;
+    /// Whether a solution is configured to associate (AWS needs one to accept a submission).
+    fn has_solution(&self) -> bool;
     /// AssociateOpportunity with the configured solution. `Ok(false)` when no solution is
     /// configured or it was already associated (no write happened).
     fn associate_solution(
         &self,
         id: &str,
     ) -> impl Future<Output = Result<bool, OpportunityError>> + Send;
+    /// StartEngagementFromOpportunityTask: submits the opportunity to AWS. The same
+    /// `client_token` with the same request answers the same task.
+    fn start_submission(
+        &self,
+        id: &str,
+        submission: &Submission,
+        client_token: &str,
+    ) -> impl Future<Output = Result<SubmissionTask, OpportunityError>> + Send;
+    /// The opportunity's submission tasks (ListEngagementFromOpportunityTasks), newest first.
+    fn submission_tasks(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Vec<SubmissionTask>, OpportunityError>> + Send;
     /// The id of the opportunity whose PartnerOpportunityIdentifier is `partner_id`, if any.
     /// `company_name` narrows the search when known.
     fn find_by_partner_id(

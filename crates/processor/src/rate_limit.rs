@@ -1,6 +1,7 @@
-//! A client-side token bucket and jittered backoff, shared by the HTTP adapters.
+//! Client-side rate limits: a token bucket and jittered backoff (shared by the HTTP adapters),
+//! and the write slots that share Partner Central's per-account write quota between instances.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -40,6 +41,96 @@ impl TokenBucket {
     }
 }
 
+/// Partner Central's write quota is 1 per second **per partner account**, shared by every
+/// processor instance (the event source runs up to `lanes` at once) and with no coordinator
+/// between them. Wall-clock time is cut into slots of `slot` (a little over the quota's 1 s)
+/// and the slots dealt round-robin to `lanes` lanes; an instance writes only at the start of its
+/// own lane's slots, at most once per slot. Instances on different lanes can never exceed the
+/// quota, whatever their number of writes. An instance starts on a random lane; when a write is
+/// throttled, someone else writes in that lane, and it moves to the next one, so two instances
+/// that picked the same lane part after one collision.
+#[derive(Debug)]
+pub struct WriteSlots {
+    lanes: u64,
+    slot_ms: u64,
+    state: Mutex<SlotState>,
+}
+
+#[derive(Debug)]
+struct SlotState {
+    lane: u64,
+    /// The last slot index used; the next write takes a later one.
+    last: Option<u64>,
+}
+
+/// The account quota's interval plus 5 %: network jitter between two instances' writes cannot
+/// bring them under 1 s apart. Costs 5 % of the quota.
+pub const DEFAULT_SLOT: Duration = Duration::from_millis(1050);
+
+impl WriteSlots {
+    pub fn new(lanes: u32, slot: Duration) -> Self {
+        let lanes = u64::from(lanes.max(1));
+        WriteSlots {
+            lanes,
+            slot_ms: u64::try_from(slot.as_millis()).unwrap_or(u64::MAX),
+            state: Mutex::new(SlotState {
+                lane: uuid::Uuid::new_v4().as_u128() as u64 % lanes,
+                last: None,
+            }),
+        }
+    }
+
+    /// No spacing at all (tests about something else, and fakes without quotas).
+    pub fn unlimited() -> Self {
+        Self::new(1, Duration::ZERO)
+    }
+
+    /// Slots for an account quota of `per_second` writes, with the same 5 % margin as
+    /// [`DEFAULT_SLOT`] (fakes run with other quotas than the real one).
+    pub fn for_quota(lanes: u32, per_second: f64) -> Self {
+        let slot = DEFAULT_SLOT.as_secs_f64() / per_second.max(0.001);
+        Self::new(lanes, Duration::from_secs_f64(slot))
+    }
+
+    /// Waits for the start of this instance's next slot and takes it. Callers are served in
+    /// turn (the mutex is fair), one write per slot.
+    pub async fn acquire(&self) {
+        if self.slot_ms == 0 {
+            return;
+        }
+        let mut state = self.state.lock().await;
+        let now = epoch_ms();
+        let mut index = now.div_ceil(self.slot_ms);
+        if let Some(last) = state.last {
+            index = index.max(last + 1);
+        }
+        index += (state.lane + self.lanes - index % self.lanes) % self.lanes;
+        let start = index * self.slot_ms;
+        if start > now {
+            tokio::time::sleep(Duration::from_millis(start - now)).await;
+        }
+        state.last = Some(index);
+    }
+
+    /// A write in this lane was throttled: another writer holds it; use the next lane.
+    pub async fn collided(&self) {
+        let mut state = self.state.lock().await;
+        state.lane = (state.lane + 1) % self.lanes;
+        tracing::info!(lane = state.lane, "write throttled: moving to another write lane");
+    }
+
+    #[cfg(test)]
+    async fn lane(&self) -> u64 {
+        self.state.lock().await.lane
+    }
+}
+
+fn epoch_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// Exponential backoff with full jitter: a random duration in [base·2^attempt / 2, base·2^attempt],
 /// capped. Half the interval is kept fixed so a retry never fires immediately.
 pub fn backoff(base: Duration, attempt: u32, cap: Duration) -> Duration {
@@ -73,6 +164,36 @@ mod tests {
                 exp / 2
             );
         }
+    }
+
+    #[tokio::test]
+    async fn write_slots_keep_two_lanes_apart() {
+        // Slots long enough that a busy test machine does not push a write into the next one.
+        let slot = Duration::from_millis(200);
+        let a = WriteSlots::new(2, slot);
+        let b = WriteSlots::new(2, slot);
+        if a.lane().await == b.lane().await {
+            b.collided().await;
+        }
+        let (a_times, b_times) = tokio::join!(times(&a, 5), times(&b, 5));
+        let mut all: Vec<u64> = a_times.iter().chain(&b_times).copied().collect();
+        all.sort_unstable();
+        for pair in all.windows(2) {
+            let index = |t: u64| t / 200;
+            assert!(
+                index(pair[1]) > index(pair[0]),
+                "two writes in one slot: {all:?}"
+            );
+        }
+    }
+
+    async fn times(slots: &WriteSlots, n: usize) -> Vec<u64> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            slots.acquire().await;
+            out.push(epoch_ms());
+        }
+        out
     }
 
     #[tokio::test(start_paused = true)]

@@ -13,6 +13,9 @@ use crate::domain::{ExistingOpportunity, OpportunityFields};
 ///   identifier are frozen too.
 /// - Action Required: only the address, website, close date, spend, business problem and the
 ///   partner identifier may change.
+/// - Stage Closed Lost: nothing more is sent. Stage Launched: only DeliveryModels (of what we
+///   manage) may still change. Launched itself is sent only once AWS has approved the
+///   opportunity; until then the opportunity keeps its stage, activities and close date.
 /// - A close date the mapping had to clamp (the deal's is missing or past) does not replace a
 ///   still-valid date already on the opportunity, so the opportunity does not drift one day per
 ///   event.
@@ -24,6 +27,36 @@ pub fn reconcile(
 ) -> Vec<String> {
     let current = &existing.fields;
     let mut kept = Vec::new();
+    match current.life_cycle.stage.as_str() {
+        "Closed Lost" => {
+            if current != desired {
+                kept.push("the opportunity is Closed Lost: nothing more is sent".to_owned());
+            }
+            *desired = current.clone();
+            return kept;
+        }
+        "Launched" => {
+            let delivery_models = std::mem::take(&mut desired.project.delivery_models);
+            let mut allowed = current.clone();
+            allowed.project.delivery_models = delivery_models;
+            if allowed != *desired {
+                kept.push(
+                    "the opportunity is Launched: only delivery models are still sent".to_owned(),
+                );
+            }
+            *desired = allowed;
+            return kept;
+        }
+        _ => {}
+    }
+    if desired.life_cycle.stage == "Launched"
+        && existing.review_status.as_deref() != Some("Approved")
+    {
+        kept.push("won deal: Launched is sent once AWS has approved the opportunity".to_owned());
+        desired.life_cycle.stage = current.life_cycle.stage.clone();
+        desired.project.sales_activities = current.project.sales_activities.clone();
+        desired.life_cycle.target_close_date = current.life_cycle.target_close_date.clone();
+    }
     if close_date_clamped
         && NaiveDate::parse_from_str(&current.life_cycle.target_close_date, "%Y-%m-%d")
             .is_ok_and(|d| d >= today)
@@ -98,6 +131,9 @@ mod tests {
             id: "O1".into(),
             last_modified: aws_smithy_types::DateTime::from_secs(0),
             review_status: status.map(str::to_owned),
+            review_comments: None,
+            review_status_reason: None,
+            solutions: Vec::new(),
             fields,
             snapshot: None,
         }
@@ -177,6 +213,55 @@ mod tests {
             d.life_cycle.stage, "Prospect",
             "stage is not editable under Action Required"
         );
+    }
+
+    #[test]
+    fn closed_lost_sends_nothing_and_launched_only_delivery_models() {
+        let lost = existing(
+            Some("Approved"),
+            fields("https://a.example", "Paris", "Closed Lost", "2026-10-01"),
+        );
+        let mut d = fields("https://a.example", "Lyon", "Closed Lost", "2026-12-23");
+        let kept = reconcile(&lost, &mut d, true, today());
+        assert_eq!(d, lost.fields, "{kept:?}");
+        assert_eq!(kept.len(), 1);
+
+        let launched = existing(
+            Some("Approved"),
+            fields("https://a.example", "Paris", "Launched", "2026-10-01"),
+        );
+        let mut d = fields("https://b.example", "Lyon", "Launched", "2026-12-23");
+        d.project.delivery_models = vec!["SaaS or PaaS".into()];
+        reconcile(&launched, &mut d, true, today());
+        assert_eq!(
+            d.life_cycle.target_close_date, "2026-10-01",
+            "the close-date floor never rewrites a launched opportunity"
+        );
+        assert_eq!(d.account.address.city.as_deref(), Some("Paris"));
+        assert_eq!(d.project.delivery_models, ["SaaS or PaaS"]);
+    }
+
+    #[test]
+    fn launched_waits_for_approval() {
+        for status in ["Pending Submission", "Action Required"] {
+            let e = existing(
+                Some(status),
+                fields("https://a.example", "Paris", "Committed", "2027-01-01"),
+            );
+            let mut d = fields("https://a.example", "Paris", "Launched", "2026-11-20");
+            let kept = reconcile(&e, &mut d, false, today());
+            assert_eq!(d.life_cycle.stage, "Committed", "{status}");
+            assert_eq!(d.life_cycle.target_close_date, "2027-01-01", "{status}");
+            assert!(kept.iter().any(|k| k.contains("Launched")), "{kept:?}");
+        }
+        let approved = existing(
+            Some("Approved"),
+            fields("https://a.example", "Paris", "Committed", "2027-01-01"),
+        );
+        let mut d = fields("https://a.example", "Paris", "Launched", "2026-11-20");
+        reconcile(&approved, &mut d, false, today());
+        assert_eq!(d.life_cycle.stage, "Launched");
+        assert_eq!(d.life_cycle.target_close_date, "2026-11-20");
     }
 
     #[test]

@@ -60,6 +60,77 @@ impl SyncTrigger {
     }
 }
 
+/// When an opportunity is submitted to AWS (StartEngagementFromOpportunityTask).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitTrigger {
+    /// The deal's checkbox property `aws_submit` is true.
+    Property,
+    /// Automatically, once the mapped Partner Central stage is at least this one.
+    Stage(String),
+    /// Never: the partner submits in the Partner Central console.
+    Off,
+}
+
+/// The deal property a person ticks to submit (and the sync clears after a failed task).
+pub const SUBMIT_PROPERTY: &str = "aws_submit";
+
+/// Stages in the order a deal moves through them; `Closed Lost` is not on this ladder.
+pub const STAGE_ORDER: [&str; 6] = [
+    "Prospect",
+    "Qualified",
+    "Technical Validation",
+    "Business Validation",
+    "Committed",
+    "Launched",
+];
+
+/// The position of a Partner Central stage on [`STAGE_ORDER`] (`None` for Closed Lost).
+pub fn stage_rank(stage: &str) -> Option<usize> {
+    STAGE_ORDER.iter().position(|s| *s == stage)
+}
+
+impl SubmitTrigger {
+    pub fn parse(value: &str) -> Result<Self, ConfigError> {
+        let value = value.trim();
+        let invalid = |reason: String| ConfigError::Invalid {
+            name: "SUBMIT_TRIGGER",
+            reason,
+        };
+        match value {
+            "" | "property" => return Ok(SubmitTrigger::Property),
+            "off" => return Ok(SubmitTrigger::Off),
+            _ => {}
+        }
+        let Some(stage) = value.strip_prefix("stage:").map(str::trim) else {
+            return Err(invalid(format!(
+                "{value:?} is none of `property`, `stage:<Partner Central stage>`, `off`"
+            )));
+        };
+        // Launched cannot be submitted (AWS approves before launch); Prospect is below the
+        // Qualified minimum for submission.
+        let submittable = &STAGE_ORDER[1..5];
+        submittable
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(stage))
+            .map(|s| SubmitTrigger::Stage((*s).to_owned()))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "stage {stage:?} is not one of {}",
+                    submittable.join(", ")
+                ))
+            })
+    }
+}
+
+/// `AwsSubmission.InvolvementType` values.
+pub const INVOLVEMENT_TYPES: [&str; 2] = ["Co-Sell", "For Visibility Only"];
+/// `AwsSubmission.Visibility` values.
+pub const VISIBILITIES: [&str; 2] = ["Full", "Limited"];
+
+/// How long one record follows a submission task before it acknowledges the message with the
+/// deal left `submitting` (the next sync of the deal picks the task up again).
+pub const DEFAULT_SUBMISSION_FOLLOW: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// HubSpot's default sales pipeline mapped to Partner Central stages. `closedwon` becomes
 /// `Launched` (the deal is won; the workload goes live).
 pub const DEFAULT_STAGE_MAP: [(&str, &str); 7] = [
@@ -83,6 +154,13 @@ pub struct SyncSettings {
     /// Minimum days between today and TargetCloseDate when the deal's close date is missing
     /// or in the past.
     pub close_date_min_days: i64,
+    pub submit_trigger: SubmitTrigger,
+    /// `aws_involvement_type` when the deal leaves it empty.
+    pub default_involvement_type: String,
+    /// `aws_visibility` when the deal leaves it empty.
+    pub default_visibility: String,
+    /// See [`DEFAULT_SUBMISSION_FOLLOW`].
+    pub submission_follow: std::time::Duration,
 }
 
 impl Default for SyncSettings {
@@ -103,6 +181,10 @@ impl SyncSettings {
                 .collect(),
             default_currency: "USD".to_owned(),
             close_date_min_days: 30,
+            submit_trigger: SubmitTrigger::Property,
+            default_involvement_type: INVOLVEMENT_TYPES[0].to_owned(),
+            default_visibility: VISIBILITIES[0].to_owned(),
+            submission_follow: DEFAULT_SUBMISSION_FOLLOW,
         }
     }
 
@@ -121,6 +203,27 @@ impl SyncSettings {
         if let Some(trigger) = env.optional("SYNC_TRIGGER") {
             settings.trigger = SyncTrigger::parse(&trigger)?;
         }
+        if let Some(trigger) = env.optional("SUBMIT_TRIGGER") {
+            settings.submit_trigger = SubmitTrigger::parse(&trigger)?;
+        }
+        if let Some(value) = env.optional("DEFAULT_INVOLVEMENT_TYPE") {
+            settings.default_involvement_type =
+                one_of("DEFAULT_INVOLVEMENT_TYPE", &value, &INVOLVEMENT_TYPES)?;
+        }
+        if let Some(value) = env.optional("DEFAULT_VISIBILITY") {
+            settings.default_visibility = one_of("DEFAULT_VISIBILITY", &value, &VISIBILITIES)?;
+        }
+        if let Some(value) = env.optional("SUBMISSION_FOLLOW_SECONDS") {
+            let seconds = value
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=60).contains(s))
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "SUBMISSION_FOLLOW_SECONDS",
+                    reason: format!("{value:?} is not a whole number of seconds from 1 to 60"),
+                })?;
+            settings.submission_follow = std::time::Duration::from_secs(seconds);
+        }
         if let Some(map) = env.optional("STAGE_MAP") {
             settings.stage_map.extend(parse_stage_map(&map)?);
         }
@@ -136,6 +239,18 @@ impl SyncSettings {
         }
         Ok(settings)
     }
+}
+
+/// `value` spelled as one of `allowed` (case-insensitively), in the allowed spelling.
+fn one_of(name: &'static str, value: &str, allowed: &[&str]) -> Result<String, ConfigError> {
+    allowed
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(value.trim()))
+        .map(|a| (*a).to_owned())
+        .ok_or_else(|| ConfigError::Invalid {
+            name,
+            reason: format!("{value:?} is not one of {}", allowed.join(", ")),
+        })
 }
 
 /// `appointmentscheduled=Prospect,closedwon=Launched`: entries override the default map, so
@@ -185,7 +300,16 @@ pub struct Config {
     pub solution_id: Option<String>,
     /// The CloudWatch namespace of the function's EMF metrics.
     pub metrics_namespace: String,
+    /// How many processor instances can run at once: the SQS event source's
+    /// `MaximumConcurrency`. Each instance takes this share of the partner account's quotas.
+    pub max_concurrency: u32,
+    /// The queue this function consumes (`QUEUE_URL`): records the Partner Central quota held
+    /// up are handed back to it. Unset, they are reported failed instead.
+    pub queue_url: Option<String>,
 }
+
+/// The template's `ScalingConfig.MaximumConcurrency` (also the smallest value Lambda allows).
+pub const DEFAULT_MAX_CONCURRENCY: u32 = 2;
 
 pub const DEFAULT_HUBSPOT_BASE_URL: &str = "https://api.hubapi.com";
 
@@ -231,6 +355,20 @@ impl Config {
             metrics_namespace: env
                 .optional("METRICS_NAMESPACE")
                 .unwrap_or_else(|| events::emf::DEFAULT_NAMESPACE.to_owned()),
+            queue_url: env.optional("QUEUE_URL"),
+            max_concurrency: match env.optional("PROCESSOR_MAX_CONCURRENCY") {
+                None => DEFAULT_MAX_CONCURRENCY,
+                Some(value) => value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (2..=1000).contains(n))
+                    .ok_or_else(|| ConfigError::Invalid {
+                        name: "PROCESSOR_MAX_CONCURRENCY",
+                        reason: format!(
+                            "{value:?} is not the event source's MaximumConcurrency (2 to 1000)"
+                        ),
+                    })?,
+            },
         })
     }
 }
@@ -300,6 +438,45 @@ mod tests {
     }
 
     #[test]
+    fn submission_settings() {
+        let base = ("PARTNER_CENTRAL_CATALOG", "Sandbox");
+        let s = SyncSettings::from_lookup(env(&[base])).unwrap();
+        assert_eq!(s.submit_trigger, SubmitTrigger::Property);
+        assert_eq!(s.default_involvement_type, "Co-Sell");
+        assert_eq!(s.default_visibility, "Full");
+        assert_eq!(s.submission_follow, DEFAULT_SUBMISSION_FOLLOW);
+        let s = SyncSettings::from_lookup(env(&[
+            base,
+            ("SUBMIT_TRIGGER", "stage:technical validation"),
+            ("DEFAULT_INVOLVEMENT_TYPE", "for visibility only"),
+            ("DEFAULT_VISIBILITY", "limited"),
+            ("SUBMISSION_FOLLOW_SECONDS", "3"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            s.submit_trigger,
+            SubmitTrigger::Stage("Technical Validation".into())
+        );
+        assert_eq!(s.default_involvement_type, "For Visibility Only");
+        assert_eq!(s.default_visibility, "Limited");
+        assert_eq!(s.submission_follow, std::time::Duration::from_secs(3));
+        let off = SyncSettings::from_lookup(env(&[base, ("SUBMIT_TRIGGER", "off")])).unwrap();
+        assert_eq!(off.submit_trigger, SubmitTrigger::Off);
+        for (name, value) in [
+            ("SUBMIT_TRIGGER", "stage:Launched"),
+            ("SUBMIT_TRIGGER", "stage:Prospect"),
+            ("SUBMIT_TRIGGER", "always"),
+            ("DEFAULT_INVOLVEMENT_TYPE", "Co Sell"),
+            ("DEFAULT_VISIBILITY", "Public"),
+            ("SUBMISSION_FOLLOW_SECONDS", "0"),
+            ("SUBMISSION_FOLLOW_SECONDS", "600"),
+        ] {
+            let err = SyncSettings::from_lookup(env(&[base, (name, value)])).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+
+    #[test]
     fn config_token_sources_and_defaults() {
         let base = [("PARTNER_CENTRAL_CATALOG", "Sandbox")];
         assert_eq!(
@@ -314,6 +491,16 @@ mod tests {
         assert_eq!(c.hubspot_base_url, DEFAULT_HUBSPOT_BASE_URL);
         assert_eq!(c.role_arn, None);
         assert_eq!(c.metrics_namespace, events::emf::DEFAULT_NAMESPACE);
+        assert_eq!(c.max_concurrency, DEFAULT_MAX_CONCURRENCY);
+        for bad in ["1", "two", "5000"] {
+            let err = Config::from_lookup(env(&[
+                base[0],
+                ("HUBSPOT_SECRET_ARN", "arn:s"),
+                ("PROCESSOR_MAX_CONCURRENCY", bad),
+            ]))
+            .unwrap_err();
+            assert!(err.to_string().contains("PROCESSOR_MAX_CONCURRENCY"), "{err}");
+        }
         let c = Config::from_lookup(env(&[
             base[0],
             ("HUBSPOT_ACCESS_TOKEN", "pat-secret"),

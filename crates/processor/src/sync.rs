@@ -1,18 +1,26 @@
 //! One deal made to match in Partner Central: read HubSpot, map, find or create the
-//! opportunity, diff, write, write back. Level-triggered: nothing here depends on which event
-//! arrived, so duplicates and reordering converge to the same state.
+//! opportunity, submit it when asked, diff, write, write back. Level-triggered: nothing here
+//! depends on which event arrived, so duplicates and reordering converge to the same state.
+//!
+//! The opportunity's life (docs/architecture.md, "Submission and review"): a draft (`Pending
+//! Submission`) is kept equal to the deal; when the submit trigger fires it is checked, brought
+//! up to date and submitted with StartEngagementFromOpportunityTask, whose task is followed; AWS's
+//! review then decides what may still be written (see [`crate::reconcile`]).
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use events::Clock;
 use sha2::{Digest, Sha256};
 
 use crate::Processor;
-use crate::domain::{DealSnapshot, ExistingOpportunity};
+use crate::domain::{DealSnapshot, ExistingOpportunity, SubmissionTask, TaskState};
 use crate::mapping::{self, Desired, OWN_NOTE_PREFIX, values};
 use crate::outcome::Outcome;
 use crate::ports::{Crm, CrmError, Opportunities, OpportunityError};
 use crate::reconcile::reconcile;
+use crate::settings::{SUBMIT_PROPERTY, SubmitTrigger};
+use crate::submission::{self, uuid_shaped};
 
 /// UpdateOpportunity attempts when `LastModifiedDate` keeps moving under us.
 pub const MAX_CONFLICT_RETRIES: u32 = 3;
@@ -44,15 +52,42 @@ impl DealResult {
     }
 }
 
+/// The submission task is followed until this long before the record's deadline.
+const FOLLOW_MARGIN: Duration = Duration::from_secs(2);
+/// First and longest pause between two looks at a running submission task.
+const FOLLOW_FIRST_PAUSE: Duration = Duration::from_millis(500);
+const FOLLOW_MAX_PAUSE: Duration = Duration::from_secs(4);
+
 /// A failure that must send the record back to the queue.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Retry(pub String);
+#[error("{reason}")]
+pub struct Retry {
+    pub reason: String,
+    /// The partner account's Partner Central quota refused a call (throttled after the SDK's
+    /// retries, or the 24-hour quota is spent): the event is handed back, never failed for it.
+    pub quota: bool,
+}
+
+impl Retry {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Retry {
+            reason: reason.into(),
+            quota: false,
+        }
+    }
+}
 
 impl From<CrmError> for Retry {
     fn from(e: CrmError) -> Self {
-        Retry(e.to_string())
+        Retry::new(e.to_string())
     }
+}
+
+/// What an opportunity step decided: the record's result, or go on with the opportunity as it
+/// is now and the writes made so far.
+enum Step {
+    Done(DealResult),
+    Continue(ExistingOpportunity, u64),
 }
 
 /// Deterministic CreateOpportunity token: the same deal in the same portal and catalog always
@@ -61,22 +96,17 @@ pub fn client_token(catalog: &str, portal_id: u64, deal_id: &str) -> String {
     let digest = Sha256::digest(
         format!("hubspot-partner-central|{catalog}|{portal_id}|{deal_id}").as_bytes(),
     );
-    let h = hex::encode(&digest[..16]);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid_shaped(&digest)
 }
 
 impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
+    /// `deadline`: when this record must be done (the batch's stop time); a submission task
+    /// is followed only until shortly before it.
     pub(crate) async fn sync_deal(
         &self,
         portal_id: u64,
         deal_id: &str,
+        deadline: Instant,
     ) -> Result<DealResult, Retry> {
         let properties = mapping::deal_properties(&self.settings.trigger);
         let Some(deal) = self.crm.get_deal(deal_id, &properties).await? else {
@@ -100,7 +130,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         };
         let contacts = self.crm.get_contacts(&deal.contact_ids).await?;
         let notes = self.crm.get_notes(&deal.note_ids).await?;
-        let snapshot = DealSnapshot {
+        let mut snapshot = DealSnapshot {
             deal,
             company,
             contacts,
@@ -110,7 +140,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         let today = self.clock.today();
         let desired = match mapping::desired_opportunity(&snapshot, &self.settings, today) {
             Ok(d) => d,
-            Err(e) => return self.data_error(&snapshot, linked, e.to_string()).await,
+            Err(e) => return self.data_error(&mut snapshot, linked, e.to_string()).await,
         };
         for adjustment in &desired.adjustments {
             tracing::info!(
@@ -121,27 +151,45 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         }
         match linked {
             Some(id) => {
-                self.sync_existing(&snapshot, id, &desired, 0, false, false)
+                self.sync_linked(&mut snapshot, id, &desired, deadline, false)
                     .await
             }
-            None => self.create_or_adopt(&snapshot, portal_id, &desired).await,
+            None => {
+                self.create_or_adopt(&mut snapshot, portal_id, &desired, deadline)
+                    .await
+            }
         }
     }
 
     async fn create_or_adopt(
         &self,
-        snapshot: &DealSnapshot,
+        snapshot: &mut DealSnapshot,
         portal_id: u64,
         desired: &Desired,
+        deadline: Instant,
     ) -> Result<DealResult, Retry> {
-        let deal_id = snapshot.deal.id();
+        let deal_id = snapshot.deal.id().to_owned();
         let fields = &desired.fields;
+        // A deal that asks for submission but could not pass it costs no call at all.
+        if submission::wants_submission(&self.settings, snapshot, desired, None) {
+            let missing = submission::missing_for_submission(
+                snapshot,
+                desired,
+                &submission::submission(&self.settings, snapshot),
+                self.opportunities.has_solution(),
+                self.clock.today(),
+            );
+            if !missing.is_empty() {
+                let reason = missing_text(&missing, None);
+                return self.data_error(snapshot, None, reason).await;
+            }
+        }
         // A previous attempt may have created the opportunity and then failed to write its id
         // back to the deal: find it by PartnerOpportunityIdentifier before creating.
         let company = Some(fields.account.company_name.as_str()).filter(|n| !n.is_empty());
         if let Some(id) = self
             .opportunities
-            .find_by_partner_id(deal_id, company)
+            .find_by_partner_id(&deal_id, company)
             .await
             .map_err(pc_retry)?
         {
@@ -151,44 +199,47 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 "adopting an opportunity created earlier"
             );
             return self
-                .sync_existing(snapshot, id, desired, 0, false, true)
+                .sync_linked(snapshot, id, desired, deadline, true)
                 .await;
         }
-        let token = client_token(self.settings.catalog.as_str(), portal_id, deal_id);
-        let created = match self.opportunities.create(fields, &token).await {
+        let token = client_token(self.settings.catalog.as_str(), portal_id, &deal_id);
+        let mut fields = fields.clone();
+        if fields.life_cycle.stage == "Launched" {
+            // Launched needs AWS's approval first; the draft starts at the stage before it.
+            fields.life_cycle.stage = "Committed".to_owned();
+            fields.project.sales_activities = mapping::sales_activities("Committed");
+        }
+        let created = match self.opportunities.create(&fields, &token).await {
             Ok(created) => created,
             Err(OpportunityError::Conflict(reason)) => {
                 // Same token, different body: an earlier attempt created it while the deal
                 // looked different. It must exist; look without the company filter.
-                match self
+                return match self
                     .opportunities
-                    .find_by_partner_id(deal_id, None)
+                    .find_by_partner_id(&deal_id, None)
                     .await
                     .map_err(pc_retry)?
                 {
                     Some(id) => {
-                        return self
-                            .sync_existing(snapshot, id, desired, 0, false, true)
-                            .await;
+                        self.sync_linked(snapshot, id, desired, deadline, true)
+                            .await
                     }
                     None => {
-                        return self
-                            .data_error(
-                                snapshot,
-                                None,
-                                format!("CreateOpportunity conflict: {reason}"),
-                            )
-                            .await;
+                        self.data_error(
+                            snapshot,
+                            None,
+                            format!("CreateOpportunity conflict: {reason}"),
+                        )
+                        .await
                     }
-                }
+                };
             }
             Err(e @ OpportunityError::Invalid(_)) => {
                 return self.data_error(snapshot, None, e.to_string()).await;
             }
             Err(e) => return Err(pc_retry(e)),
         };
-        let mut result = DealResult::new(Outcome::Created, Some(created.id.clone()), None);
-        result.writes = 1 + self.associate(&created.id, true).await?;
+        let writes = 1 + self.associate(&created.id, true).await?;
         self.write_back(
             snapshot,
             status_props(
@@ -197,10 +248,20 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 "synced",
                 "",
                 "Pending Submission",
+                "",
             ),
             true,
         )
         .await?;
+        let mut result = DealResult::new(Outcome::Created, Some(created.id.clone()), None);
+        result.writes = writes;
+        if submission::wants_submission(&self.settings, snapshot, desired, None) {
+            let mut submitted = self
+                .sync_linked(snapshot, created.id, desired, deadline, false)
+                .await?;
+            submitted.writes += writes;
+            return Ok(submitted);
+        }
         Ok(result)
     }
 
@@ -219,115 +280,434 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         Ok(u64::from(called))
     }
 
-    async fn sync_existing(
+    /// A linked deal (or one being adopted): finish or start a submission while the
+    /// opportunity is a draft, then send what its review state allows and report the state.
+    async fn sync_linked(
         &self,
-        snapshot: &DealSnapshot,
+        snapshot: &mut DealSnapshot,
         id: String,
         desired: &Desired,
-        attempt: u32,
-        // The title note was already created by an earlier attempt of this call: `snapshot`
-        // was read before it, so it cannot be found there.
-        mut title_noted: bool,
-        // The deal is not linked yet (an opportunity created earlier is being adopted).
+        deadline: Instant,
         adopting: bool,
     ) -> Result<DealResult, Retry> {
-        let mut fields = desired.fields.clone();
-        let existing = match self.opportunities.get(&id).await {
-            Ok(e) => e,
+        let existing = match self.read_opportunity(snapshot, &id).await? {
+            Step::Continue(existing, _) => existing,
+            Step::Done(result) => return Ok(result),
+        };
+        let existing = match self
+            .submission_step(snapshot, existing, desired, deadline, adopting)
+            .await?
+        {
+            Step::Continue(existing, _) => existing,
+            Step::Done(result) => return Ok(result),
+        };
+        let (existing, writes) = match self
+            .update_to_match(snapshot, existing, desired, adopting)
+            .await?
+        {
+            Step::Continue(existing, writes) => (existing, writes),
+            Step::Done(result) => return Ok(result),
+        };
+        self.report_state(snapshot, &existing, writes, None).await
+    }
+
+    async fn read_opportunity(
+        &self,
+        snapshot: &mut DealSnapshot,
+        id: &str,
+    ) -> Result<Step, Retry> {
+        match self.opportunities.get(id).await {
+            Ok(e) => Ok(Step::Continue(e, 0)),
             Err(OpportunityError::NotFound(_)) => {
                 let reason = format!(
                     "aws_opportunity_id {id} does not exist in the {} catalog; clear it to create a new opportunity",
                     self.settings.catalog.as_str()
                 );
-                return self.data_error(snapshot, Some(id), reason).await;
+                Ok(Step::Done(
+                    self.data_error(snapshot, Some(id.to_owned()), reason)
+                        .await?,
+                ))
+            }
+            Err(e @ OpportunityError::Invalid(_)) => Ok(Step::Done(
+                self.data_error(snapshot, Some(id.to_owned()), e.to_string())
+                    .await?,
+            )),
+            Err(e) => Err(pc_retry(e)),
+        }
+    }
+
+    /// While the opportunity is a draft: a task already started (by an earlier attempt, another
+    /// instance, or the partner's console) is looked up before anything else and finished; a
+    /// FAILED one is reported once; otherwise, if the trigger asks for it, the deal is checked,
+    /// the draft brought up to date and one task started.
+    async fn submission_step(
+        &self,
+        snapshot: &mut DealSnapshot,
+        existing: ExistingOpportunity,
+        desired: &Desired,
+        deadline: Instant,
+        adopting: bool,
+    ) -> Result<Step, Retry> {
+        let draft = existing
+            .review_status
+            .as_deref()
+            .is_none_or(|s| s == "Pending Submission");
+        if !draft || self.settings.submit_trigger == SubmitTrigger::Off {
+            return Ok(Step::Continue(existing, 0));
+        }
+        let was_submitting = snapshot.deal.prop("aws_sync_status") == Some("submitting");
+        let might_want = submission::wants_submission(&self.settings, snapshot, desired, None)
+            || submission::is_checked(snapshot.deal.prop(SUBMIT_PROPERTY));
+        if !might_want && !was_submitting {
+            return Ok(Step::Continue(existing, 0));
+        }
+        let tasks = self
+            .opportunities
+            .submission_tasks(&existing.id)
+            .await
+            .map_err(pc_retry)?;
+        let latest = tasks.first().cloned();
+        match &latest {
+            Some(task) if task.state == TaskState::InProgress => {
+                return self
+                    .follow(snapshot, existing, task.clone(), deadline, 0)
+                    .await
+                    .map(Step::Done);
+            }
+            Some(task) if task.state == TaskState::Complete => {
+                // Submitted: the review status moved on; read it.
+                return self.read_opportunity(snapshot, &existing.id).await;
+            }
+            Some(task) if !submission::failure_reported(snapshot, task) => {
+                return self
+                    .report_failure(snapshot, &existing, task)
+                    .await
+                    .map(Step::Done);
+            }
+            _ => {}
+        }
+        if !submission::wants_submission(&self.settings, snapshot, desired, latest.as_ref()) {
+            return Ok(Step::Continue(existing, 0));
+        }
+        let submission = submission::submission(&self.settings, snapshot);
+        let has_solution = !existing.solutions.is_empty()
+            || (adopting && self.opportunities.has_solution());
+        let missing = submission::missing_for_submission(
+            snapshot,
+            desired,
+            &submission,
+            has_solution,
+            self.clock.today(),
+        );
+        if !missing.is_empty() {
+            let reason = missing_text(&missing, latest.as_ref());
+            return self
+                .data_error(snapshot, Some(existing.id.clone()), reason)
+                .await
+                .map(Step::Done);
+        }
+        // AWS reviews what the opportunity holds: bring the draft up to date first.
+        let (existing, mut writes) = match self
+            .update_to_match(snapshot, existing, desired, adopting)
+            .await?
+        {
+            Step::Continue(existing, writes) => (existing, writes),
+            done @ Step::Done(_) => return Ok(done),
+        };
+        let attempt = tasks
+            .iter()
+            .filter(|t| t.state == TaskState::Failed)
+            .count();
+        let token =
+            submission::submission_token(self.settings.catalog.as_str(), &existing.id, attempt);
+        let task = match self
+            .opportunities
+            .start_submission(&existing.id, &submission, &token)
+            .await
+        {
+            Ok(task) => {
+                writes += 1;
+                tracing::info!(
+                    opportunity_id = existing.id.as_str(),
+                    task_id = task.id.as_str(),
+                    involvement = submission.involvement_type.as_str(),
+                    visibility = submission.visibility.as_str(),
+                    "submission started"
+                );
+                task
+            }
+            Err(OpportunityError::Conflict(reason)) => {
+                // Another instance (or the console) started a task first, or this token was
+                // used with other choices: follow what exists.
+                let tasks = self
+                    .opportunities
+                    .submission_tasks(&existing.id)
+                    .await
+                    .map_err(pc_retry)?;
+                match tasks.into_iter().next() {
+                    Some(task) if task.state != TaskState::Failed => task,
+                    _ => {
+                        return Err(Retry::new(format!(
+                            "submission of {} refused: {reason}",
+                            existing.id
+                        )));
+                    }
+                }
             }
             Err(e @ OpportunityError::Invalid(_)) => {
-                return self.data_error(snapshot, Some(id), e.to_string()).await;
+                let reason = format!("submission to AWS refused: {e}");
+                return self
+                    .data_error(snapshot, Some(existing.id.clone()), reason)
+                    .await
+                    .map(Step::Done);
             }
             Err(e) => return Err(pc_retry(e)),
         };
-        let review = existing.review_status.clone().unwrap_or_default();
-        if existing.title_is_frozen() && !existing.fields.project.title.is_empty() {
-            let wanted = std::mem::replace(
-                &mut fields.project.title,
-                existing.fields.project.title.clone(),
-            );
-            if wanted != existing.fields.project.title && !title_noted {
-                self.note_frozen_title(snapshot, &existing, &wanted).await?;
-                title_noted = true;
+        self.follow(snapshot, existing, task, deadline, writes)
+            .await
+            .map(Step::Done)
+    }
+
+    /// Looks at a submission task until it ends or this record's follow budget is spent. A
+    /// task still running then leaves the deal `submitting` and the record acknowledged: the
+    /// deal's next sync looks the task up again.
+    async fn follow(
+        &self,
+        snapshot: &mut DealSnapshot,
+        existing: ExistingOpportunity,
+        mut task: SubmissionTask,
+        deadline: Instant,
+        writes: u64,
+    ) -> Result<DealResult, Retry> {
+        let until = (Instant::now() + self.settings.submission_follow)
+            .min(deadline.checked_sub(FOLLOW_MARGIN).unwrap_or(deadline));
+        let mut pause = Duration::ZERO;
+        loop {
+            match task.state {
+                TaskState::Complete => {
+                    let existing = match self.read_opportunity(snapshot, &existing.id).await? {
+                        Step::Continue(existing, _) => existing,
+                        Step::Done(result) => return Ok(result),
+                    };
+                    return self
+                        .report_state(snapshot, &existing, writes, Some(Outcome::Submitted))
+                        .await;
+                }
+                TaskState::Failed => {
+                    let mut result = self.report_failure(snapshot, &existing, &task).await?;
+                    result.writes += writes;
+                    return Ok(result);
+                }
+                TaskState::InProgress if Instant::now() + pause > until => {
+                    let reason = format!(
+                        "submission task {} is still running at AWS; the next sync of this deal finishes it",
+                        task.id
+                    );
+                    self.write_back(
+                        snapshot,
+                        status_props(
+                            &existing.id,
+                            &existing.fields.project.title,
+                            "submitting",
+                            "",
+                            existing.review_status.as_deref().unwrap_or(""),
+                            "",
+                        ),
+                        writes > 0,
+                    )
+                    .await?;
+                    let mut result =
+                        DealResult::new(Outcome::Submitting, Some(existing.id), reason);
+                    result.writes = writes;
+                    return Ok(result);
+                }
+                TaskState::InProgress => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).clamp(FOLLOW_FIRST_PAUSE, FOLLOW_MAX_PAUSE);
+                    let tasks = self
+                        .opportunities
+                        .submission_tasks(&existing.id)
+                        .await
+                        .map_err(pc_retry)?;
+                    if let Some(now) = tasks.into_iter().find(|t| t.id == task.id) {
+                        task = now;
+                    }
+                }
             }
         }
-        let title = existing.fields.project.title.clone();
-        let today = self.clock.today();
-        for kept in reconcile(&existing, &mut fields, desired.close_date_clamped, today) {
-            tracing::info!(
-                opportunity_id = id.as_str(),
-                review = review.as_str(),
-                kept,
-                "deal value not applied"
-            );
+    }
+
+    /// A FAILED task on the deal: AWS's reason code and message, and `aws_submit` cleared so a
+    /// person can submit again once the deal is fixed.
+    async fn report_failure(
+        &self,
+        snapshot: &mut DealSnapshot,
+        existing: &ExistingOpportunity,
+        task: &SubmissionTask,
+    ) -> Result<DealResult, Retry> {
+        let reason = submission::failure_text(task);
+        tracing::warn!(
+            opportunity_id = existing.id.as_str(),
+            task_id = task.id.as_str(),
+            reason_code = task.reason_code.as_deref().unwrap_or(""),
+            "submission task failed"
+        );
+        let mut props = BTreeMap::new();
+        props.insert("aws_sync_status".to_owned(), "error".to_owned());
+        props.insert(
+            "aws_sync_error".to_owned(),
+            values::truncate_clean(&reason, SYNC_ERROR_MAX),
+        );
+        if submission::is_checked(snapshot.deal.prop(SUBMIT_PROPERTY)) {
+            props.insert(SUBMIT_PROPERTY.to_owned(), "false".to_owned());
         }
-        if existing.is_read_only() {
-            let reason =
-                format!("opportunity {id} is {review} by AWS and read-only until the review ends");
-            self.write_back(
-                snapshot,
-                status_props(&id, &title, "blocked", &reason, &review),
-                false,
-            )
-            .await?;
-            return Ok(DealResult::new(Outcome::Blocked, Some(id), reason));
-        }
-        if existing.fields == fields {
-            let writes = self.associate(&id, adopting).await?;
-            self.write_back(
-                snapshot,
-                status_props(&id, &title, "synced", "", &review),
-                false,
-            )
-            .await?;
-            let mut result = DealResult::new(Outcome::Unchanged, Some(id), None);
-            result.writes = writes;
-            return Ok(result);
-        }
-        match self.opportunities.update(&existing, &fields).await {
-            Ok(()) => {
-                let writes = 1 + self.associate(&id, adopting).await?;
-                self.write_back(
-                    snapshot,
-                    status_props(&id, &fields.project.title, "synced", "", &review),
-                    true,
-                )
-                .await?;
-                let mut result = DealResult::new(Outcome::Updated, Some(id), None);
-                result.writes = writes;
-                Ok(result)
-            }
-            Err(OpportunityError::Conflict(reason)) if attempt + 1 < MAX_CONFLICT_RETRIES => {
-                tracing::info!(
-                    opportunity_id = id.as_str(),
-                    reason,
-                    attempt,
-                    "update conflict: re-reading"
+        self.write_back(snapshot, props, false).await?;
+        Ok(DealResult::new(
+            Outcome::DataError,
+            Some(existing.id.clone()),
+            reason,
+        ))
+    }
+
+    /// Sends what the review state allows of the deal's current values (with the optimistic
+    /// concurrency retry) and returns the opportunity as Partner Central holds it afterwards.
+    async fn update_to_match(
+        &self,
+        snapshot: &mut DealSnapshot,
+        mut existing: ExistingOpportunity,
+        desired: &Desired,
+        adopting: bool,
+    ) -> Result<Step, Retry> {
+        // The title note was already created by an earlier attempt: `snapshot` was read before
+        // it, so it cannot be found there.
+        let mut title_noted = false;
+        let mut attempt = 0;
+        loop {
+            let mut fields = desired.fields.clone();
+            let review = existing.review_status.clone().unwrap_or_default();
+            if existing.title_is_frozen() && !existing.fields.project.title.is_empty() {
+                let wanted = std::mem::replace(
+                    &mut fields.project.title,
+                    existing.fields.project.title.clone(),
                 );
-                Box::pin(self.sync_existing(
-                    snapshot,
-                    id,
-                    desired,
-                    attempt + 1,
-                    title_noted,
-                    adopting,
-                ))
-                .await
+                if wanted != existing.fields.project.title && !title_noted {
+                    self.note_frozen_title(snapshot, &existing, &wanted).await?;
+                    title_noted = true;
+                }
             }
-            Err(OpportunityError::Conflict(reason)) => Err(Retry(format!(
-                "opportunity {id} kept changing during {MAX_CONFLICT_RETRIES} update attempts: {reason}"
-            ))),
-            Err(e @ OpportunityError::Invalid(_)) => {
-                self.data_error(snapshot, Some(id), e.to_string()).await
+            let today = self.clock.today();
+            for kept in reconcile(&existing, &mut fields, desired.close_date_clamped, today) {
+                tracing::info!(
+                    opportunity_id = existing.id.as_str(),
+                    review = review.as_str(),
+                    kept,
+                    "deal value not applied"
+                );
             }
-            Err(e) => Err(pc_retry(e)),
+            if existing.is_read_only() || existing.fields == fields {
+                let writes = self.associate(&existing.id, adopting).await?;
+                return Ok(Step::Continue(existing, writes));
+            }
+            match self.opportunities.update(&existing, &fields).await {
+                Ok(()) => {
+                    let writes = 1 + self.associate(&existing.id, adopting).await?;
+                    // The status after the write, not before it: a fix sent under Action
+                    // Required puts the opportunity back into review.
+                    return Ok(match self.read_opportunity(snapshot, &existing.id).await? {
+                        Step::Continue(now, _) => Step::Continue(now, writes),
+                        done @ Step::Done(_) => done,
+                    });
+                }
+                Err(OpportunityError::Conflict(reason)) if attempt + 1 < MAX_CONFLICT_RETRIES => {
+                    tracing::info!(
+                        opportunity_id = existing.id.as_str(),
+                        reason,
+                        attempt,
+                        "update conflict: re-reading"
+                    );
+                    attempt += 1;
+                    existing = match self.read_opportunity(snapshot, &existing.id).await? {
+                        Step::Continue(now, _) => now,
+                        done @ Step::Done(_) => return Ok(done),
+                    };
+                }
+                Err(OpportunityError::Conflict(reason)) => {
+                    return Err(Retry::new(format!(
+                        "opportunity {} kept changing during {MAX_CONFLICT_RETRIES} update attempts: {reason}",
+                        existing.id
+                    )));
+                }
+                Err(e @ OpportunityError::Invalid(_)) => {
+                    return self
+                        .data_error(snapshot, Some(existing.id.clone()), e.to_string())
+                        .await
+                        .map(Step::Done);
+                }
+                Err(e) => return Err(pc_retry(e)),
+            }
         }
+    }
+
+    /// The deal shows the opportunity's state as Partner Central holds it now.
+    async fn report_state(
+        &self,
+        snapshot: &mut DealSnapshot,
+        existing: &ExistingOpportunity,
+        writes: u64,
+        outcome: Option<Outcome>,
+    ) -> Result<DealResult, Retry> {
+        let id = existing.id.as_str();
+        let review = existing.review_status.clone().unwrap_or_default();
+        let comments = review_comments(existing);
+        let (status, message, state_outcome) = match review.as_str() {
+            "Submitted" | "In review" => (
+                "blocked",
+                format!(
+                    "AWS is reviewing opportunity {id} ({review}); edits to this deal are sent when the review ends"
+                ),
+                Outcome::Blocked,
+            ),
+            "Action Required" => (
+                "action_required",
+                format!(
+                    "AWS asks for changes to opportunity {id} (see aws_review_comments); only the address, website, close date, spend and business problem can be sent"
+                ),
+                Outcome::ActionRequired,
+            ),
+            "Rejected" => (
+                "rejected",
+                format!(
+                    "AWS rejected opportunity {id} (see aws_review_comments); it is final and nothing more is sent"
+                ),
+                Outcome::Rejected,
+            ),
+            _ => ("synced", String::new(), Outcome::Unchanged),
+        };
+        self.write_back(
+            snapshot,
+            status_props(
+                id,
+                &existing.fields.project.title,
+                status,
+                &message,
+                &review,
+                &comments,
+            ),
+            writes > 0,
+        )
+        .await?;
+        let outcome = outcome.unwrap_or(if writes > 0 {
+            Outcome::Updated
+        } else {
+            state_outcome
+        });
+        let mut result = DealResult::new(
+            outcome,
+            Some(id.to_owned()),
+            Some(message).filter(|m| !m.is_empty()),
+        );
+        result.writes = writes;
+        Ok(result)
     }
 
     /// The title cannot follow a rename after submission; say so on the deal, once per name.
@@ -360,7 +740,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
 
     async fn data_error(
         &self,
-        snapshot: &DealSnapshot,
+        snapshot: &mut DealSnapshot,
         opportunity_id: Option<String>,
         reason: String,
     ) -> Result<DealResult, Retry> {
@@ -378,7 +758,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
     /// Central write, never alone, otherwise every echo would cause another echo.
     async fn write_back(
         &self,
-        snapshot: &DealSnapshot,
+        snapshot: &mut DealSnapshot,
         mut props: BTreeMap<String, String>,
         wrote_opportunity: bool,
     ) -> Result<(), Retry> {
@@ -396,6 +776,8 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             );
         }
         self.crm.update_deal(deal.id(), &props).await?;
+        // Later steps of this sync diff against what the deal holds now.
+        snapshot.deal.record.properties.extend(props);
         Ok(())
     }
 }
@@ -406,6 +788,7 @@ fn status_props(
     status: &str,
     error: &str,
     review: &str,
+    comments: &str,
 ) -> BTreeMap<String, String> {
     [
         ("aws_opportunity_id", id),
@@ -413,6 +796,7 @@ fn status_props(
         ("aws_sync_status", status),
         ("aws_sync_error", error),
         ("aws_review_status", review),
+        ("aws_review_comments", comments),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -420,7 +804,42 @@ fn status_props(
 }
 
 fn pc_retry(e: OpportunityError) -> Retry {
-    Retry(e.to_string())
+    Retry {
+        quota: matches!(e, OpportunityError::Throttled(_)),
+        reason: e.to_string(),
+    }
+}
+
+/// AWS's review comments and reason code, as `aws_review_comments` shows them (Action Required
+/// and Rejected; empty otherwise).
+fn review_comments(existing: &ExistingOpportunity) -> String {
+    if !matches!(
+        existing.review_status.as_deref(),
+        Some("Action Required" | "Rejected")
+    ) {
+        return String::new();
+    }
+    let comments = existing.review_comments.as_deref().unwrap_or("").trim();
+    match existing.review_status_reason.as_deref().map(str::trim) {
+        Some(reason) if !reason.is_empty() && !comments.is_empty() => {
+            format!("{comments} (reason: {reason})")
+        }
+        Some(reason) if !reason.is_empty() => format!("reason: {reason}"),
+        _ => comments.to_owned(),
+    }
+}
+
+/// The pre-submission check's verdict, with the last failed task when there is one (its id
+/// keeps that failure marked as reported).
+fn missing_text(missing: &[String], latest: Option<&SubmissionTask>) -> String {
+    let mut text = format!(
+        "not submitted to AWS: fill in {}",
+        missing.join("; ")
+    );
+    if let Some(task) = latest.filter(|t| t.state == TaskState::Failed) {
+        text.push_str(&format!(" (the previous {})", submission::failure_text(task)));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub fn is_triggered(deal: &CrmRecord, trigger: &SyncTrigger) -> bool {
 }
 
 /// The deal properties the mapping reads (and the trigger property, when configured).
-pub const DEAL_PROPERTIES: [&str; 13] = [
+pub const DEAL_PROPERTIES: [&str; 16] = [
     "dealname",
     "dealstage",
     "amount",
@@ -84,6 +84,9 @@ pub const DEAL_PROPERTIES: [&str; 13] = [
     "aws_opportunity_type",
     "aws_monthly_spend",
     "aws_closed_lost_reason",
+    "aws_submit",
+    "aws_involvement_type",
+    "aws_visibility",
 ];
 
 pub fn deal_properties(trigger: &SyncTrigger) -> Vec<String> {
@@ -152,11 +155,17 @@ pub fn desired_opportunity(
         }),
         None => "Prospect".to_owned(),
     };
-    let (close, clamped) = values::target_close_date(
-        deal.prop("closedate"),
-        today,
-        u64::try_from(settings.close_date_min_days).unwrap_or(0),
-    );
+    // A won or lost deal closed on its own date, past or not: Partner Central accepts a past
+    // TargetCloseDate on a Launched or Closed Lost opportunity, and the floor would invent one.
+    let closing = stage == "Launched" || stage == "Closed Lost";
+    let (close, clamped) = match deal.prop("closedate").and_then(values::parse_date) {
+        Some(date) if closing => (date, false),
+        _ => values::target_close_date(
+            deal.prop("closedate"),
+            today,
+            u64::try_from(settings.close_date_min_days).unwrap_or(0),
+        ),
+    };
     if clamped {
         adjustments.push(format!(
             "closedate {:?} is missing or earlier than today + {} days: TargetCloseDate set to {close}",

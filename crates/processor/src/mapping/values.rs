@@ -179,7 +179,7 @@ pub fn target_close_date(raw: Option<&str>, today: NaiveDate, min_days: u64) -> 
     }
 }
 
-fn parse_date(raw: &str) -> Option<NaiveDate> {
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     let raw = raw.trim();
     if let Ok(ms) = raw.parse::<i64>() {
         return chrono::DateTime::from_timestamp_millis(ms).map(|d| d.date_naive());

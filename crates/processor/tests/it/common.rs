@@ -17,7 +17,7 @@ use events::{Clock, SyncEvent, SystemClock, parse_body};
 use processor::domain::{CrmRecord, Deal, Note};
 use processor::{
     AssociatedObject, BatchReport, Catalog, Crm, CrmError, HubSpotClient, PartnerCentralClient,
-    Processor, SyncSettings,
+    Processor, SyncSettings, WriteSlots,
 };
 use sandbox::hubspot::{DemoIds, HubSpotFake};
 use sandbox::partner_central::{PartnerCentralConfig, PartnerCentralFake};
@@ -116,8 +116,9 @@ pub fn processor_with_clock<K: Clock>(
         fail_updates: fail_updates.clone(),
     };
     let opportunities =
-        PartnerCentralClient::new(pc.client(), Catalog::Sandbox, Some(SOLUTION.to_owned()))
-            .with_write_rate(write_rate);
+        PartnerCentralClient::new(pc.client(), Catalog::Sandbox, Some(SOLUTION.to_owned()), 1)
+            .with_write_slots(WriteSlots::for_quota(1, write_rate))
+            .with_read_rate(1000.0);
     let processor = Processor::new(
         crm,
         opportunities,

@@ -2,7 +2,10 @@
 //! validation errors, FIFO partial failures, unreadable messages, HubSpot rate limits, and
 //! company / note changes fanning out to deals.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use events::SystemClock;
 
 use crate::common::*;
 use sandbox::hubspot::{HubSpotFault, ObjectType};
@@ -26,7 +29,8 @@ async fn conflict_exception_is_recovered_by_reading_again() {
     assert_eq!(env.pc.call_count("UpdateOpportunity"), 2);
     assert_eq!(env.pc.write_count("UpdateOpportunity"), 1);
     // GetOpportunity before each attempt: the retry used a fresh LastModifiedDate.
-    assert_eq!(env.pc.call_count("GetOpportunity"), 2);
+    // (and once after the write, for the review status Partner Central holds now)
+    assert_eq!(env.pc.call_count("GetOpportunity"), 3);
     assert_eq!(
         env.pc.opportunity(&id).unwrap()["Project"]["ExpectedCustomerSpend"][0]["Amount"],
         "1234"
@@ -34,7 +38,7 @@ async fn conflict_exception_is_recovered_by_reading_again() {
 }
 
 #[tokio::test]
-async fn throttling_is_retried_by_the_sdk_and_reported_when_it_persists() {
+async fn throttling_is_retried_in_write_slots_and_never_fails_the_event() {
     let env = env().await;
     env.pc
         .fail_next_op("CreateOpportunity", 2, PartnerCentralFault::Throttling);
@@ -47,28 +51,63 @@ async fn throttling_is_retried_by_the_sdk_and_reported_when_it_persists() {
     assert_eq!(env.pc.call_count("CreateOpportunity"), 3);
     assert_eq!(env.pc.create_count(), 1);
 
-    // Still throttled after the SDK's attempts: transient, reported for redelivery.
-    env.pc
-        .fail_next_op("CreateOpportunity", 3, PartnerCentralFault::Throttling);
-    let report = run(
-        &env,
-        &[object_event("m2", "deal.creation", &env.ids.deal_nordwind)],
-    )
-    .await;
-    assert_eq!(outcomes(&report), ["transient_error"]);
-    assert_eq!(failures(&report), ["m2"]);
-    assert!(
-        report.outcomes[0]
-            .detail
-            .as_deref()
-            .unwrap()
-            .contains("Throttling")
+    // Still throttled after every attempt: the record goes back to the queue as a new message
+    // at the end of its group and the original is acknowledged, so the quota never counts
+    // toward maxReceiveCount and never sends anything to the DLQ.
+    let queue: queue::Queue = Arc::new(queue::EmbeddedQueue::new(
+        queue::QueueSettings::new("events", Duration::from_secs(30), Some(3)),
+        Arc::new(SystemClock),
+    ));
+    let (processor, _) = processor_for(&env.hubspot, &env.pc, 1000.0);
+    let processor = processor.with_requeue(queue.clone());
+    env.pc.fail_next_op(
+        "CreateOpportunity",
+        processor::partner_central::WRITE_ATTEMPTS as usize,
+        PartnerCentralFault::Throttling,
     );
+    let messages = [object_event("m2", "deal.creation", &env.ids.deal_nordwind)];
+    let report = processor.handle_batch(batch(&messages), deadline()).await;
+    assert_eq!(outcomes(&report), ["deferred"]);
+    assert!(failures(&report).is_empty(), "acknowledged, not failed");
+    let detail = report.outcomes[0].detail.as_deref().unwrap();
+    assert!(detail.contains("Throttling"), "{detail}");
+    assert!(detail.contains("handed back"), "{detail}");
     assert_eq!(
         deal_prop(&env, &env.ids.deal_nordwind, "aws_sync_status"),
         None,
         "no error on the deal"
     );
+    let copies = queue
+        .receive(10, None, Duration::ZERO)
+        .await
+        .expect("receive");
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0].body, batch(&messages).records[0].body.clone().unwrap());
+    assert_eq!(copies[0].group_id(), Some(messages[0].group.as_str()));
+
+    // The copy syncs the deal once the quota allows it.
+    let redelivered = run(
+        &env,
+        &[object_event("m3", "deal.creation", &env.ids.deal_nordwind)],
+    )
+    .await;
+    assert_eq!(outcomes(&redelivered), ["created"]);
+
+    // Without a queue to hand it back to, the record is failed for SQS to redeliver.
+    env.pc.fail_next_op(
+        "UpdateOpportunity",
+        processor::partner_central::WRITE_ATTEMPTS as usize,
+        PartnerCentralFault::Throttling,
+    );
+    env.hubspot
+        .upsert(ObjectType::Deal, &env.ids.deal_nordwind, [("amount", "777")]);
+    let report = run(
+        &env,
+        &[deal_change("m4", &env.ids.deal_nordwind, "amount", "777")],
+    )
+    .await;
+    assert_eq!(outcomes(&report), ["transient_error"]);
+    assert_eq!(failures(&report), ["m4"]);
 }
 
 #[tokio::test]

@@ -186,15 +186,7 @@ pub(crate) const US_STATES: &[&str] = &[
     "FPO, AP",
 ];
 
-/// Countries without a postal-code system, where PostalCode is not demanded for submission. AWS
-/// publishes no such list; this is the common list of countries that have no postal codes.
-pub(crate) const NO_POSTAL_CODE_COUNTRIES: &[&str] = &[
-    "AE", "AG", "AN", "AO", "AW", "BF", "BI", "BJ", "BO", "BS", "BW", "BZ", "CD", "CF", "CG", "CI",
-    "CK", "CM", "DJ", "DM", "ER", "FJ", "GA", "GD", "GH", "GM", "GN", "GQ", "GY", "HK", "JM", "KI",
-    "KM", "KN", "KP", "LC", "ML", "MO", "MR", "MS", "MU", "MW", "NR", "NU", "QA", "RW", "SB", "SC",
-    "SL", "SO", "SR", "ST", "SY", "TD", "TF", "TG", "TK", "TL", "TO", "TT", "TV", "UG", "VU", "YE",
-    "ZW",
-];
+pub(crate) use events::partner_central::NO_POSTAL_CODE_COUNTRIES;
 
 #[cfg(test)]
 mod tests {
