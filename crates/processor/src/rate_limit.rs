@@ -46,9 +46,12 @@ impl TokenBucket {
 /// between them. Wall-clock time is cut into slots of `slot` (a little over the quota's 1 s)
 /// and the slots dealt round-robin to `lanes` lanes; an instance writes only at the start of its
 /// own lane's slots, at most once per slot. Instances on different lanes can never exceed the
-/// quota, whatever their number of writes. An instance starts on a random lane; when a write is
-/// throttled, someone else writes in that lane, and it moves to the next one, so two instances
-/// that picked the same lane part after one collision.
+/// quota, whatever their number of writes. An instance starts on a random lane. A throttled
+/// write means someone else writes in that lane: the instance moves to another lane with
+/// probability 1/2. Two instances that picked the same lane part after two collisions on
+/// average (one of them loses each collision; if the loser always moved, two instances whose
+/// winner alternates would keep meeting). A throttle caused by network jitter between two
+/// lanes' writes costs two more on average.
 #[derive(Debug)]
 pub struct WriteSlots {
     lanes: u64,
@@ -112,16 +115,25 @@ impl WriteSlots {
         state.last = Some(index);
     }
 
-    /// A write in this lane was throttled: another writer holds it; use the next lane.
-    pub async fn collided(&self) {
+    /// A write in this lane was throttled (see the type's documentation).
+    pub async fn throttled(&self) {
+        if self.lanes < 2 || random_fraction() >= 0.5 {
+            return;
+        }
         let mut state = self.state.lock().await;
-        state.lane = (state.lane + 1) % self.lanes;
+        let step = 1 + (uuid::Uuid::new_v4().as_u128() as u64) % (self.lanes - 1);
+        state.lane = (state.lane + step) % self.lanes;
         tracing::info!(lane = state.lane, "write throttled: moving to another write lane");
     }
 
     #[cfg(test)]
     async fn lane(&self) -> u64 {
         self.state.lock().await.lane
+    }
+
+    #[cfg(test)]
+    async fn set_lane(&self, lane: u64) {
+        self.state.lock().await.lane = lane;
     }
 }
 
@@ -142,8 +154,9 @@ pub fn backoff(base: Duration, attempt: u32, cap: Duration) -> Duration {
 }
 
 /// A random number in [0, 1) without another dependency: uuid v4 draws from the OS RNG.
+/// The low 53 bits of a v4 UUID are random (its fixed version and variant bits are above them).
 fn random_fraction() -> f64 {
-    let bits = uuid::Uuid::new_v4().as_u128() as u64 >> 11;
+    let bits = (uuid::Uuid::new_v4().as_u128() as u64) & ((1u64 << 53) - 1);
     bits as f64 / (1u64 << 53) as f64
 }
 
@@ -166,6 +179,17 @@ mod tests {
         }
     }
 
+    #[test]
+    fn random_fractions_cover_the_unit_interval() {
+        let draws: Vec<f64> = (0..2000).map(|_| random_fraction()).collect();
+        assert!(draws.iter().all(|d| (0.0..1.0).contains(d)));
+        for quarter in 0..4 {
+            let (low, high) = (f64::from(quarter) / 4.0, f64::from(quarter + 1) / 4.0);
+            let n = draws.iter().filter(|d| (low..high).contains(*d)).count();
+            assert!(n > 350, "{n} of 2000 draws in [{low}, {high})");
+        }
+    }
+
     #[tokio::test]
     async fn write_slots_keep_two_lanes_apart() {
         // Slots long enough that a busy test machine does not push a write into the next one.
@@ -173,7 +197,7 @@ mod tests {
         let a = WriteSlots::new(2, slot);
         let b = WriteSlots::new(2, slot);
         if a.lane().await == b.lane().await {
-            b.collided().await;
+            b.set_lane(1 - a.lane().await).await;
         }
         let (a_times, b_times) = tokio::join!(times(&a, 5), times(&b, 5));
         let mut all: Vec<u64> = a_times.iter().chain(&b_times).copied().collect();
@@ -184,6 +208,22 @@ mod tests {
                 index(pair[1]) > index(pair[0]),
                 "two writes in one slot: {all:?}"
             );
+        }
+    }
+
+    #[tokio::test]
+    async fn two_writers_on_one_lane_part() {
+        // Each round both write in their lanes; when they share one, the account admits one
+        // of them (either) and throttles the other.
+        let a = WriteSlots::new(2, DEFAULT_SLOT);
+        let b = WriteSlots::new(2, DEFAULT_SLOT);
+        b.set_lane(a.lane().await).await;
+        let mut collisions = 0;
+        while a.lane().await == b.lane().await {
+            collisions += 1;
+            assert!(collisions <= 40, "still on one lane after 40 collisions");
+            let loser = if random_fraction() < 0.5 { &a } else { &b };
+            loser.throttled().await;
         }
     }
 

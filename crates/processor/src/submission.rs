@@ -200,7 +200,7 @@ pub fn uuid_shaped(digest: &[u8]) -> String {
     )
 }
 
-/// How a FAILED task is shown on the deal; its id marks the failure as reported.
+/// How a FAILED task is shown on the deal.
 pub fn failure_text(task: &SubmissionTask) -> String {
     format!(
         "submission to AWS failed (task {}): {}: {}. Fix the deal and tick aws_submit to submit again.",
@@ -210,8 +210,10 @@ pub fn failure_text(task: &SubmissionTask) -> String {
     )
 }
 
-/// Whether the deal already shows this failed task (its id is in `aws_sync_error`).
-pub fn failure_reported(snapshot: &DealSnapshot, task: &SubmissionTask) -> bool {
+/// Whether the deal shows this failed task (its id is in `aws_sync_error`, in the failure
+/// itself or after a later pre-submission verdict). Until it does, `aws_submit` still ticked
+/// is the request that failed, not a new one.
+pub fn failure_shown(snapshot: &DealSnapshot, task: &SubmissionTask) -> bool {
     !task.id.is_empty()
         && snapshot
             .deal

@@ -355,10 +355,14 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         if !draft || self.settings.submit_trigger == SubmitTrigger::Off {
             return Ok(Step::Continue(existing, 0));
         }
-        let was_submitting = snapshot.deal.prop("aws_sync_status") == Some("submitting");
-        let might_want = submission::wants_submission(&self.settings, snapshot, desired, None)
-            || submission::is_checked(snapshot.deal.prop(SUBMIT_PROPERTY));
-        if !might_want && !was_submitting {
+        // A task may exist whatever the deal says (a crash before the write-back, the console):
+        // look whenever a submission is asked for or the deal shows one under way or failed.
+        let status = snapshot.deal.prop("aws_sync_status");
+        let ticked = submission::is_checked(snapshot.deal.prop(SUBMIT_PROPERTY));
+        let look = ticked
+            || matches!(status, Some("submitting" | "error"))
+            || submission::wants_submission(&self.settings, snapshot, desired, None);
+        if !look {
             return Ok(Step::Continue(existing, 0));
         }
         let tasks = self
@@ -378,7 +382,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 // Submitted: the review status moved on; read it.
                 return self.read_opportunity(snapshot, &existing.id).await;
             }
-            Some(task) if !submission::failure_reported(snapshot, task) => {
+            // A failure is shown once (aws_submit cleared) and stays on the deal until a person
+            // submits again by ticking aws_submit while it is shown.
+            Some(task) if !ticked || !submission::failure_shown(snapshot, task) => {
                 return self
                     .report_failure(snapshot, &existing, task)
                     .await

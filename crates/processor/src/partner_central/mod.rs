@@ -54,9 +54,10 @@ const MAX_LOOKUP_SUMMARIES: usize = 2000;
 
 /// Read actions per second of the partner account (Get, List).
 pub const ACCOUNT_READS_PER_SECOND: f64 = 10.0;
-/// Attempts of one write: a throttled attempt waits for the next slot of another lane, a
-/// transient failure for a short backoff.
-pub const WRITE_ATTEMPTS: u32 = 4;
+/// Attempts of one write: a throttled attempt waits for the next write slot (see
+/// [`WriteSlots`]), a transient failure for a short backoff. Six throttled attempts span about
+/// a dozen seconds with two lanes.
+pub const WRITE_ATTEMPTS: u32 = 6;
 
 #[derive(Debug)]
 pub struct PartnerCentralClient {
@@ -109,12 +110,16 @@ impl PartnerCentralClient {
         loop {
             attempt += 1;
             self.writes.acquire().await;
-            match call().await {
-                Err(OpportunityError::Throttled(m))
-                    if attempt < WRITE_ATTEMPTS && !m.starts_with(DAILY_QUOTA) =>
-                {
-                    self.writes.collided().await;
+            let result = call().await;
+            match &result {
+                Err(OpportunityError::Throttled(m)) if !m.starts_with(DAILY_QUOTA) => {
+                    self.writes.throttled().await;
                 }
+                _ => {}
+            }
+            match result {
+                Err(OpportunityError::Throttled(m))
+                    if attempt < WRITE_ATTEMPTS && !m.starts_with(DAILY_QUOTA) => {}
                 Err(OpportunityError::Transient(m)) if attempt < WRITE_ATTEMPTS => {
                     tracing::info!(attempt, error = m.as_str(), "write failed, retrying");
                     let pause = backoff(Duration::from_millis(200), attempt, Duration::from_secs(2));

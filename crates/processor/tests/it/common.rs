@@ -110,6 +110,26 @@ pub fn processor_with_clock<K: Clock>(
     Processor<FlakyCrm, PartnerCentralClient, K>,
     Arc<AtomicUsize>,
 ) {
+    processor_with(
+        hubspot,
+        pc,
+        WriteSlots::for_quota(1, write_rate),
+        clock,
+        SyncSettings::new(Catalog::Sandbox),
+    )
+}
+
+/// A processor with the write slots, clock and settings the test chooses.
+pub fn processor_with<K: Clock>(
+    hubspot: &HubSpotFake,
+    pc: &PartnerCentralFake,
+    slots: WriteSlots,
+    clock: K,
+    settings: SyncSettings,
+) -> (
+    Processor<FlakyCrm, PartnerCentralClient, K>,
+    Arc<AtomicUsize>,
+) {
     let fail_updates = Arc::new(AtomicUsize::new(0));
     let crm = FlakyCrm {
         inner: HubSpotClient::new(hubspot.base_url(), hubspot.token()).with_rate(1000.0),
@@ -117,14 +137,9 @@ pub fn processor_with_clock<K: Clock>(
     };
     let opportunities =
         PartnerCentralClient::new(pc.client(), Catalog::Sandbox, Some(SOLUTION.to_owned()), 1)
-            .with_write_slots(WriteSlots::for_quota(1, write_rate))
+            .with_write_slots(slots)
             .with_read_rate(1000.0);
-    let processor = Processor::new(
-        crm,
-        opportunities,
-        clock,
-        SyncSettings::new(Catalog::Sandbox),
-    );
+    let processor = Processor::new(crm, opportunities, clock, settings);
     (processor, fail_updates)
 }
 

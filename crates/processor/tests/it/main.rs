@@ -9,3 +9,4 @@ mod deal_sync;
 mod errors_and_batches;
 mod function;
 mod lambda_binary;
+mod lifecycle;

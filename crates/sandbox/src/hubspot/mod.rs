@@ -188,7 +188,7 @@ impl HubSpotFake {
     }
 
     /// Sets one property to null (as if never set), keeping the object.
-    pub(crate) fn unset(&self, kind: ObjectType, id: &str, property: &str) {
+    pub fn unset(&self, kind: ObjectType, id: &str, property: &str) {
         let properties = BTreeMap::from([(property.to_owned(), None)]);
         lock(&self.shared.store).upsert(kind, id, properties, Utc::now());
     }

@@ -130,8 +130,7 @@ pub(crate) enum PropertyKind {
 }
 
 /// The options of the enumerated `aws_sync_status` property, as `sync-local hubspot-setup`
-/// creates them (README, "HubSpot properties"); the last three belong to the submission
-/// lifecycle.
+/// creates them (README, "HubSpot properties").
 const SYNC_STATUS_OPTIONS: [&str; 6] = [
     "synced",
     "error",
@@ -190,6 +189,17 @@ pub(crate) fn standard_schema(
                     PropertyKind::Enumeration(SYNC_STATUS_OPTIONS.map(str::to_owned).to_vec()),
                 );
                 add("aws_last_synced_at", DateTime);
+                // The inputs a person sets for submission (a checkbox is an enumeration of
+                // `true` / `false` in HubSpot's property model).
+                let options = |values: &[&str]| {
+                    PropertyKind::Enumeration(values.iter().map(|v| (*v).to_owned()).collect())
+                };
+                add("aws_submit", options(&["true", "false"]));
+                add(
+                    "aws_involvement_type",
+                    options(&["Co-Sell", "For Visibility Only"]),
+                );
+                add("aws_visibility", options(&["Full", "Limited"]));
             }
         }
         ObjectType::Company => {

@@ -93,9 +93,18 @@ fn serve(shared: &Shared, headers: &HeaderMap, raw: &Bytes) -> Served {
         )));
         return served;
     };
-    let admitted = lock(&shared.control)
-        .quotas
-        .try_take(class, shared.clock.now());
+    let now = shared.clock.now();
+    let admitted = {
+        let mut control = lock(&shared.control);
+        let admitted = control.quotas.try_take(class, now);
+        match (admitted, class) {
+            (true, Class::Write) => control.admitted_writes.push(now),
+            (true, Class::Read) => {}
+            (false, Class::Write) => *control.throttled.entry("write").or_default() += 1,
+            (false, Class::Read) => *control.throttled.entry("read").or_default() += 1,
+        }
+        admitted
+    };
     served.result = if admitted {
         ops::run(shared, &operation, &body)
     } else {

@@ -43,6 +43,7 @@ use aws_sdk_partnercentralselling::config::retry::RetryConfig;
 use aws_sdk_partnercentralselling::config::{BehaviorVersion, Credentials, Region};
 use axum::Router;
 use axum::routing::post;
+use chrono::{DateTime, Utc};
 use events::{Clock, SystemClock};
 use serde_json::Value;
 
@@ -138,6 +139,10 @@ struct Control {
     calls: Vec<CallRecord>,
     writes: BTreeMap<String, usize>,
     created: usize,
+    /// When each write-class call was admitted by the write quota (fake clock).
+    admitted_writes: Vec<DateTime<Utc>>,
+    /// Calls answered ThrottlingException by the quotas, per class.
+    throttled: BTreeMap<&'static str, usize>,
 }
 
 pub(crate) struct Shared {
@@ -285,6 +290,24 @@ impl PartnerCentralFake {
             .get(operation)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The most write-class calls the account's quota admitted within any one second: with
+    /// every client of the account staying within 1 write/s, this is 1.
+    pub fn peak_writes_per_second(&self) -> usize {
+        let times = lock(&self.shared.control).admitted_writes.clone();
+        let second = chrono::Duration::seconds(1);
+        (0..times.len())
+            .map(|i| times[i..].iter().take_while(|t| **t - times[i] < second).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Calls the account's quotas answered with ThrottlingException: (reads, writes).
+    pub fn throttled_calls(&self) -> (usize, usize) {
+        let control = lock(&self.shared.control);
+        let count = |class| control.throttled.get(class).copied().unwrap_or(0);
+        (count("read"), count("write"))
     }
 
     /// Every call received, oldest first, including rejected ones.

@@ -164,6 +164,29 @@ pub(crate) fn stage_forbidden_changes(stage: Option<&str>, changed: &[String]) -
         .collect()
 }
 
+/// An opportunity becomes Launched only after AWS approved it: the partner cannot set Stage
+/// `Launched` while the review status is anything but Approved ("Working with opportunity
+/// updates": the Launched stage follows an approved opportunity).
+pub(crate) fn launch_error(
+    status: &ReviewStatus,
+    current_stage: Option<&str>,
+    proposed_stage: Option<&str>,
+) -> Option<FieldError> {
+    let launched = Stage::Launched.as_str();
+    (proposed_stage == Some(launched)
+        && current_stage != Some(launched)
+        && *status != ReviewStatus::Approved)
+        .then(|| {
+            FieldError::new(
+                "LifeCycle.Stage",
+                Code::ActionNotPermitted,
+                format!(
+                    "LifeCycle.Stage can become Launched only once AWS has approved the opportunity (LifeCycle.ReviewStatus is \"{status}\")"
+                ),
+            )
+        })
+}
+
 /// Leaf paths → values. Objects and lists of objects are descended (`A.B[0].C`); lists of
 /// strings are leaves; nulls are absent (UpdateOpportunity treats omitted as null).
 fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
@@ -272,6 +295,17 @@ mod tests {
                 "Project.Title".to_owned()
             ]
         );
+    }
+
+    #[test]
+    fn launched_needs_approval() {
+        let pending = ReviewStatus::PendingSubmission;
+        assert!(launch_error(&pending, Some("Committed"), Some("Launched")).is_some());
+        assert!(launch_error(&ReviewStatus::ActionRequired, None, Some("Launched")).is_some());
+        assert!(
+            launch_error(&ReviewStatus::Approved, Some("Committed"), Some("Launched")).is_none()
+        );
+        assert!(launch_error(&pending, Some("Committed"), Some("Closed Lost")).is_none());
     }
 
     #[test]

@@ -165,6 +165,15 @@ fn create(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
     if catalog == "AWS" && origin != partner_referral {
         r.business("Origin", Code::InvalidValue, "Origin must be Partner Referral in the AWS catalog (AWS Referral is only for Sandbox testing)");
     }
+    if let Some(error) = review::launch_error(
+        &ReviewStatus::PendingSubmission,
+        None,
+        body.get("LifeCycle")
+            .and_then(|l| l.get("Stage"))
+            .and_then(Value::as_str),
+    ) {
+        r.business(error.field, error.code, error.message);
+    }
     validation::business(&mut r, body, shared.clock.today());
     r.business_result()?;
 
@@ -295,6 +304,11 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         .and_then(|l| l.get("Stage"))
         .and_then(Value::as_str);
     let mut forbidden = review::forbidden_changes(&status, &changed);
+    let proposed_stage = body
+        .get("LifeCycle")
+        .and_then(|l| l.get("Stage"))
+        .and_then(Value::as_str);
+    forbidden.extend(review::launch_error(&status, stage, proposed_stage));
     for error in review::stage_forbidden_changes(stage, &changed) {
         if !forbidden.iter().any(|f| f.field == error.field) {
             forbidden.push(error);
