@@ -14,7 +14,8 @@ RECEIPT_REASONS = [
     "enqueue_failed",
 ]
 SYNC_OUTCOMES = [
-    "created", "updated", "unchanged", "blocked", "skipped", "data_error", "transient_error", "not_found",
+    "created", "updated", "unchanged", "blocked", "submitted", "submitting", "action_required", "rejected",
+    "deferred", "skipped", "data_error", "transient_error", "not_found",
 ]
 
 
@@ -109,3 +110,14 @@ def test_log_widgets_query_errors_and_one_correlation_id(body, dashboard):
     assert "level" in errors and "ERROR" in errors and errors.count("SOURCE") == 3
     (variable,) = body["variables"]
     assert variable["pattern"] in trail
+
+
+def test_sync_outcomes_are_the_ones_the_processor_emits():
+    # The processor's Outcome::as_str, in its declaration order (crates/processor/src/outcome.rs).
+    from conftest import ROOT
+
+    source = ROOT / "crates" / "processor" / "src" / "outcome.rs"
+    if not source.exists():
+        pytest.skip(f"{source} does not exist")
+    emitted = list(dict.fromkeys(re.findall(r'Outcome::\w+ => "([a-z_]+)"', source.read_text())))
+    assert emitted == SYNC_OUTCOMES

@@ -37,7 +37,8 @@ ENVIRONMENT = {
     "ProcessorFunction": {
         "HUBSPOT_SECRET_ARN", "HUBSPOT_API_BASE_URL", "PARTNER_CENTRAL_CATALOG",
         "PARTNER_CENTRAL_ROLE_ARN", "PARTNER_CENTRAL_EXTERNAL_ID", "PARTNER_CENTRAL_SOLUTION_ID",
-        "SYNC_TRIGGER", "METRICS_NAMESPACE",
+        "SYNC_TRIGGER", "SUBMIT_TRIGGER", "DEFAULT_INVOLVEMENT_TYPE", "DEFAULT_VISIBILITY",
+        "METRICS_NAMESPACE", "QUEUE_URL", "PROCESSOR_MAX_CONCURRENCY",
     } | RUNTIME_VARIABLES,
     "ReprocessDlqFunction": {"QUEUE_URL", "DLQ_URL", "METRICS_NAMESPACE"} | RUNTIME_VARIABLES,
 }
@@ -77,7 +78,25 @@ WAF_RATE_LIMIT_MIN, WAF_RATE_LIMIT_MAX = 10, 2_000_000_000
 
 # Service Authorization Reference: these partnercentral actions have no resource type, so they can
 # only be granted on "*" (always with a partnercentral:Catalog condition).
-NO_RESOURCE_TYPE_ACTIONS = {"partnercentral:CreateOpportunity", "partnercentral:ListOpportunities"}
+NO_RESOURCE_TYPE_ACTIONS = {
+    "partnercentral:CreateOpportunity", "partnercentral:ListOpportunities",
+    "partnercentral:ListEngagementFromOpportunityTasks",
+}
+
+# Dependent actions of StartEngagementFromOpportunityTask (Service Authorization Reference): the task
+# creates these resources on the caller's behalf, so their ARNs are unknown beforehand; "*" with the
+# partnercentral:Catalog condition, like the actions above.
+SUBMISSION_TASK_STEPS = {
+    "partnercentral:CreateEngagement", "partnercentral:CreateEngagementInvitation",
+    "partnercentral:CreateResourceSnapshot", "partnercentral:CreateResourceSnapshotJob",
+    "partnercentral:StartResourceSnapshotJob",
+}
+
+# What the processor calls in Partner Central with its own role (no PartnerCentralRoleArn).
+PROCESSOR_PARTNER_CENTRAL_ACTIONS = NO_RESOURCE_TYPE_ACTIONS | SUBMISSION_TASK_STEPS | {
+    "partnercentral:GetOpportunity", "partnercentral:UpdateOpportunity", "partnercentral:AssociateOpportunity",
+    "partnercentral:StartEngagementFromOpportunityTask", "partnercentral:SubmitOpportunity",
+}
 
 
 # ---------------------------------------------------------------- checkers (also run on broken copies)
@@ -111,7 +130,8 @@ def wildcard_violations(template: dict) -> list[str]:
             problems.append(f"{rid}/{st.get('Sid')}: wildcard action {sorted(actions)}")
         if "*" in as_list(st.get("Resource", [])):
             catalog_condition = "partnercentral:Catalog" in st.get("Condition", {}).get("StringEquals", {})
-            if not (actions <= NO_RESOURCE_TYPE_ACTIONS and catalog_condition):
+            star_actions = NO_RESOURCE_TYPE_ACTIONS | SUBMISSION_TASK_STEPS
+            if not (actions <= star_actions and catalog_condition):
                 problems.append(f"{rid}/{st.get('Sid')}: Resource '*' for {sorted(actions)}")
     for rid, key in resources_of_type(template, "AWS::KMS::Key").items():
         for st in key["Properties"]["KeyPolicy"]["Statement"]:
@@ -428,9 +448,63 @@ def test_existing_secrets_cannot_be_one_and_the_same(template):
 def test_processor_assumes_the_partner_central_role_or_holds_catalog_scoped_rights(template):
     statements = {st.get("Sid"): st for rid, st in own_policy_statements(template) if rid == "ProcessorRole"}
     assert statements["AssumePartnerCentralRole"]["Resource"] == {"Ref": "PartnerCentralRoleArn"}
-    for sid in ("OpportunityActionsWithoutResourceType", "OpportunityActionsOnOpportunities"):
+    own_role_sids = ("OpportunityActionsWithoutResourceType", "OpportunityActionsOnOpportunities",
+                     "SubmitOpportunities", "SubmissionTaskSteps")
+    for sid in own_role_sids:
         condition = statements[sid]["Condition"]["StringEquals"]["partnercentral:Catalog"]
         assert condition == {"Ref": "PartnerCentralCatalog"}
+    granted = {a for sid in own_role_sids for a in as_list(statements[sid]["Action"])}
+    assert granted == PROCESSOR_PARTNER_CENTRAL_ACTIONS
+    # Every partnercentral statement exists only when the processor uses its own role.
+    raw = template["Resources"]["ProcessorRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    for st in raw:
+        if "Fn::If" in st and st["Fn::If"][1].get("Sid") in own_role_sids:
+            assert st["Fn::If"][0] == "UseOwnRoleForPartnerCentral"
+            assert st["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+    # Submission is granted on this account's opportunities and the tasks, never on "*".
+    resources = as_list(statements["SubmitOpportunities"]["Resource"])
+    assert "*" not in resources
+    assert [r["Fn::Sub"].rsplit("/", 2)[-2] for r in resources] == ["opportunity", "engagement-from-opportunity-task"]
+
+
+def test_processor_hands_quota_hold_ups_back_to_its_own_queue(template):
+    variables = function_properties(template, "ProcessorFunction")["Environment"]["Variables"]
+    assert variables["QUEUE_URL"] == {"Ref": "EventsQueue"}
+    targets = [r for rid, st in own_policy_statements(template) if rid == "ProcessorRole"
+               and "sqs:SendMessage" in as_list(st["Action"]) for r in as_list(st["Resource"])]
+    assert targets == [{"Fn::GetAtt": ["EventsQueue", "Arn"]}]
+
+
+def test_processor_max_concurrency_equals_the_event_source_maximum_concurrency(template):
+    # Each instance takes 1/PROCESSOR_MAX_CONCURRENCY of the account's Partner Central quotas; a value
+    # below the real concurrency would let the instances together exceed them.
+    props = function_properties(template, "ProcessorFunction")
+    (event,) = props["Events"].values()
+    maximum = event["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+    assert int(props["Environment"]["Variables"]["PROCESSOR_MAX_CONCURRENCY"]) == int(maximum)
+    assert 2 <= int(maximum) <= 1000
+
+
+def submit_trigger_accepts(template: dict, value: str) -> bool:
+    return re.fullmatch(template["Parameters"]["SubmitTrigger"]["AllowedPattern"], value) is not None
+
+
+def test_submission_parameters_reach_the_processor(template):
+    params = template["Parameters"]
+    variables = function_properties(template, "ProcessorFunction")["Environment"]["Variables"]
+    assert variables["SUBMIT_TRIGGER"] == {"Ref": "SubmitTrigger"}
+    assert variables["DEFAULT_INVOLVEMENT_TYPE"] == {"Ref": "DefaultInvolvementType"}
+    assert variables["DEFAULT_VISIBILITY"] == {"Ref": "DefaultVisibility"}
+    assert (params["SubmitTrigger"]["Default"], params["DefaultInvolvementType"]["Default"],
+            params["DefaultVisibility"]["Default"]) == ("property", "Co-Sell", "Full")
+    assert params["DefaultInvolvementType"]["AllowedValues"] == ["Co-Sell", "For Visibility Only"]
+    assert params["DefaultVisibility"]["AllowedValues"] == ["Full", "Limited"]
+    accepted = ["property", "off", "stage:Qualified", "stage:Technical Validation",
+                "stage:Business Validation", "stage:Committed"]
+    refused = ["", "stage:", "stage:Prospect", "stage:Launched", "stage:Closed Lost", "Property", "on",
+               "stage:qualified", " property", "property:aws_submit"]
+    assert [v for v in accepted if not submit_trigger_accepts(template, v)] == []
+    assert [v for v in refused if submit_trigger_accepts(template, v)] == []
 
 
 # ---------------------------------------------------------------- alarms
