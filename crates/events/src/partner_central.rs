@@ -55,4 +55,3 @@ pub const NO_POSTAL_CODE_COUNTRIES: &[&str] = &[
     "SL", "SO", "SR", "ST", "SY", "TD", "TF", "TG", "TK", "TL", "TO", "TT", "TV", "UG", "VU", "YE",
     "ZW",
 ];
-

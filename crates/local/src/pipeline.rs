@@ -158,7 +158,8 @@ impl Pipeline {
             ),
         };
 
-        let (processor, sandbox) = build_processor(options.backends).await?;
+        let instances = options.poller.workers.max(1);
+        let (processors, sandbox) = build_processors(options.backends, instances).await?;
         let faults = Arc::new(Faults::new(Arc::new(FaultyQueue::new(queue.clone()))));
         let status = Arc::new(Status::default());
         let metrics = Arc::new(LocalMetrics {
@@ -214,14 +215,25 @@ impl Pipeline {
                 tracing::error!(error = %e, "HTTP server stopped");
             }
         });
-        let handler = Arc::new(ProcessorHandler {
-            function: Function::new(processor, namespace, metrics),
-            timeout: options.function_timeout,
-            faults: faults.clone(),
-        });
+        let handlers = processors
+            .into_iter()
+            .map(|processor| {
+                Arc::new(ProcessorHandler {
+                    // As in AWS (QUEUE_URL): records the Partner Central quota held up go back
+                    // to the main queue.
+                    function: Function::new(
+                        processor.with_requeue(faults.queue.clone()),
+                        namespace,
+                        metrics.clone(),
+                    ),
+                    timeout: options.function_timeout,
+                    faults: faults.clone(),
+                })
+            })
+            .collect();
         let mut tasks = poller::spawn(
             queue.clone(),
-            handler,
+            handlers,
             status.clone(),
             options.poller,
             stopped,
@@ -338,7 +350,13 @@ fn sync_settings(catalog: Catalog) -> anyhow::Result<SyncSettings> {
     .context("processor settings")
 }
 
-async fn build_processor(backends: Backends) -> anyhow::Result<(LocalProcessor, Option<Sandbox>)> {
+/// `instances` processors, each with its own clients, as separate Lambda instances have: they
+/// share the partner account's Partner Central quota through their write lanes, nothing else.
+async fn build_processors(
+    backends: Backends,
+    instances: usize,
+) -> anyhow::Result<(Vec<LocalProcessor>, Option<Sandbox>)> {
+    let lanes = u32::try_from(instances).unwrap_or(u32::MAX);
     match backends {
         Backends::Sandbox(options) => {
             let hubspot = HubSpotFake::start_with(HubSpotConfig {
@@ -365,25 +383,27 @@ async fn build_processor(backends: Backends) -> anyhow::Result<(LocalProcessor, 
             })
             .await
             .context("starting the Partner Central fake")?;
-            // Our clients pace themselves to the quotas, as they do in AWS.
-            let crm = HubSpotClient::new(hubspot.base_url(), hubspot.token())
-                .with_rate(f64::from(options.hubspot_requests_per_10s) / 10.0);
-            let opportunities = PartnerCentralClient::new(
-                partner_central.client(),
-                Catalog::Sandbox,
-                Some(SANDBOX_SOLUTION_ID.to_owned()),
-                1,
-            )
-            .with_write_slots(WriteSlots::for_quota(1, options.pc_writes_per_sec))
-            .with_read_rate(options.pc_reads_per_sec);
-            let processor = Processor::new(
-                crm,
-                opportunities,
-                SystemClock,
-                sync_settings(Catalog::Sandbox)?,
-            );
+            let settings = sync_settings(Catalog::Sandbox)?;
+            // Our clients pace themselves to the quotas, as they do in AWS: HubSpot's per app
+            // and Partner Central's per account, split between the instances.
+            let share = instances as f64;
+            let processors = (0..instances)
+                .map(|_| {
+                    let crm = HubSpotClient::new(hubspot.base_url(), hubspot.token())
+                        .with_rate(f64::from(options.hubspot_requests_per_10s) / 10.0 / share);
+                    let opportunities = PartnerCentralClient::new(
+                        partner_central.client(),
+                        Catalog::Sandbox,
+                        Some(SANDBOX_SOLUTION_ID.to_owned()),
+                        lanes,
+                    )
+                    .with_write_slots(WriteSlots::for_quota(lanes, options.pc_writes_per_sec))
+                    .with_read_rate(options.pc_reads_per_sec / share);
+                    Processor::new(crm, opportunities, SystemClock, settings.clone())
+                })
+                .collect();
             Ok((
-                processor,
+                processors,
                 Some(Sandbox {
                     hubspot,
                     partner_central,
@@ -398,14 +418,23 @@ async fn build_processor(backends: Backends) -> anyhow::Result<(LocalProcessor, 
             solution_id,
         } => {
             let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            let client = aws_sdk_partnercentralselling::Client::new(&config);
-            let processor = Processor::new(
-                HubSpotClient::new(hubspot_base_url, hubspot_token),
-                PartnerCentralClient::new(client, catalog, solution_id, 1),
-                SystemClock,
-                sync_settings(catalog)?,
-            );
-            Ok((processor, None))
+            let settings = sync_settings(catalog)?;
+            let processors = (0..instances)
+                .map(|_| {
+                    Processor::new(
+                        HubSpotClient::new(&hubspot_base_url, hubspot_token.as_str()),
+                        PartnerCentralClient::new(
+                            aws_sdk_partnercentralselling::Client::new(&config),
+                            catalog,
+                            solution_id.clone(),
+                            lanes,
+                        ),
+                        SystemClock,
+                        settings.clone(),
+                    )
+                })
+                .collect();
+            Ok((processors, None))
         }
     }
 }

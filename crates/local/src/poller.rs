@@ -88,19 +88,22 @@ pub fn failed_ids(messages: &[ReceivedMessage], response: &SqsBatchResponse) -> 
     reported.into_iter().map(str::to_owned).collect()
 }
 
-/// Runs `config.workers` pollers until `stop` turns true.
+/// Runs one poller per handler until `stop` turns true: each handler is one function
+/// instance (its own clients and client-side limits), as Lambda runs up to the event source's
+/// `MaximumConcurrency` instances side by side.
 pub fn spawn<H: BatchHandler>(
     queue: Queue,
-    handler: Arc<H>,
+    handlers: Vec<Arc<H>>,
     status: Arc<Status>,
     config: PollerConfig,
     stop: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    (0..config.workers.max(1))
-        .map(|_| {
+    handlers
+        .into_iter()
+        .map(|handler| {
             let worker = Worker {
                 queue: queue.clone(),
-                handler: handler.clone(),
+                handler,
                 status: status.clone(),
                 config: config.clone(),
             };

@@ -97,10 +97,9 @@ pub async fn build_processor(
         config.settings.clone(),
     );
     Ok(match &config.queue_url {
-        Some(url) => processor.with_requeue(Arc::new(SqsFifo::new(
-            aws_sdk_sqs::Client::new(&own),
-            url,
-        ))),
+        Some(url) => {
+            processor.with_requeue(Arc::new(SqsFifo::new(aws_sdk_sqs::Client::new(&own), url)))
+        }
         None => processor,
     })
 }

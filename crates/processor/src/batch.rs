@@ -44,7 +44,10 @@ struct DealCache(std::sync::Mutex<HashMap<(u64, String), DealCell>>);
 
 impl DealCache {
     fn cell(&self, key: (u64, String)) -> DealCell {
-        let mut cells = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cells = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         cells.entry(key).or_default().clone()
     }
 }
@@ -256,16 +259,13 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         };
         match queue::send_one(queue.as_ref(), entry).await {
             Ok(copy) => Ok(format!("handed back to the queue as message {copy}")),
-            Err(e) => Err(format!("could not hand it back to the queue ({e}): reported failed")),
+            Err(e) => Err(format!(
+                "could not hand it back to the queue ({e}): reported failed"
+            )),
         }
     }
 
-    async fn process(
-        &self,
-        event: &SyncEvent,
-        cache: &DealCache,
-        deadline: Instant,
-    ) -> DealResult {
+    async fn process(&self, event: &SyncEvent, cache: &DealCache, deadline: Instant) -> DealResult {
         let id = event.object_id.as_str();
         let associated = match event.object_type {
             ObjectType::Deal => {

@@ -27,8 +27,8 @@ pub use function::{Function, FunctionError};
 pub use hubspot::HubSpotClient;
 pub use outcome::{BatchReport, Outcome, RecordOutcome, metric_lines};
 pub use partner_central::PartnerCentralClient;
-pub use rate_limit::{DEFAULT_SLOT, WriteSlots};
 pub use ports::{AssociatedObject, Crm, CrmError, Opportunities, OpportunityError};
+pub use rate_limit::{DEFAULT_SLOT, WriteSlots};
 pub use settings::{Catalog, Config, SubmitTrigger, SyncSettings, SyncTrigger};
 pub use sync::{DealResult, MAX_CONFLICT_RETRIES, client_token};
 

@@ -8,8 +8,8 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    CreatedOpportunity, CrmRecord, Deal, ExistingOpportunity, Note, OpportunityFields,
-    Submission, SubmissionTask,
+    CreatedOpportunity, CrmRecord, Deal, ExistingOpportunity, Note, OpportunityFields, Submission,
+    SubmissionTask,
 };
 
 /// A HubSpot failure, classified by what the caller must do.

@@ -123,7 +123,10 @@ impl WriteSlots {
         let mut state = self.state.lock().await;
         let step = 1 + (uuid::Uuid::new_v4().as_u128() as u64) % (self.lanes - 1);
         state.lane = (state.lane + step) % self.lanes;
-        tracing::info!(lane = state.lane, "write throttled: moving to another write lane");
+        tracing::info!(
+            lane = state.lane,
+            "write throttled: moving to another write lane"
+        );
     }
 
     #[cfg(test)]

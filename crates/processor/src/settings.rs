@@ -499,7 +499,10 @@ mod tests {
                 ("PROCESSOR_MAX_CONCURRENCY", bad),
             ]))
             .unwrap_err();
-            assert!(err.to_string().contains("PROCESSOR_MAX_CONCURRENCY"), "{err}");
+            assert!(
+                err.to_string().contains("PROCESSOR_MAX_CONCURRENCY"),
+                "{err}"
+            );
         }
         let c = Config::from_lookup(env(&[
             base[0],

@@ -69,7 +69,11 @@ pub fn submission(settings: &SyncSettings, snapshot: &DealSnapshot) -> Submissio
             &INVOLVEMENT_TYPES,
             &settings.default_involvement_type,
         ),
-        visibility: pick("aws_visibility", &VISIBILITIES, &settings.default_visibility),
+        visibility: pick(
+            "aws_visibility",
+            &VISIBILITIES,
+            &settings.default_visibility,
+        ),
     }
 }
 
@@ -107,8 +111,7 @@ pub fn missing_for_submission(
     match account.address.country_code.as_deref() {
         None => missing.push("company country".to_owned()),
         Some(country) => {
-            if !NO_POSTAL_CODE_COUNTRIES.contains(&country)
-                && account.address.postal_code.is_none()
+            if !NO_POSTAL_CODE_COUNTRIES.contains(&country) && account.address.postal_code.is_none()
             {
                 missing.push("company zip".to_owned());
             }
@@ -142,7 +145,11 @@ pub fn missing_for_submission(
     if f.primary_needs_from_aws.is_empty() {
         missing.push("aws_primary_needs".to_owned());
     }
-    if deal.prop("aws_monthly_spend").or(deal.prop("amount")).is_none() {
+    if deal
+        .prop("aws_monthly_spend")
+        .or(deal.prop("amount"))
+        .is_none()
+    {
         missing.push("amount (or aws_monthly_spend)".to_owned());
     }
     for spend in &f.project.expected_customer_spend {

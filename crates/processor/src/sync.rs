@@ -311,11 +311,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         self.report_state(snapshot, &existing, writes, None).await
     }
 
-    async fn read_opportunity(
-        &self,
-        snapshot: &mut DealSnapshot,
-        id: &str,
-    ) -> Result<Step, Retry> {
+    async fn read_opportunity(&self, snapshot: &mut DealSnapshot, id: &str) -> Result<Step, Retry> {
         match self.opportunities.get(id).await {
             Ok(e) => Ok(Step::Continue(e, 0)),
             Err(OpportunityError::NotFound(_)) => {
@@ -396,8 +392,8 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             return Ok(Step::Continue(existing, 0));
         }
         let submission = submission::submission(&self.settings, snapshot);
-        let has_solution = !existing.solutions.is_empty()
-            || (adopting && self.opportunities.has_solution());
+        let has_solution =
+            !existing.solutions.is_empty() || (adopting && self.opportunities.has_solution());
         let missing = submission::missing_for_submission(
             snapshot,
             desired,
@@ -838,12 +834,12 @@ fn review_comments(existing: &ExistingOpportunity) -> String {
 /// The pre-submission check's verdict, with the last failed task when there is one (its id
 /// keeps that failure marked as reported).
 fn missing_text(missing: &[String], latest: Option<&SubmissionTask>) -> String {
-    let mut text = format!(
-        "not submitted to AWS: fill in {}",
-        missing.join("; ")
-    );
+    let mut text = format!("not submitted to AWS: fill in {}", missing.join("; "));
     if let Some(task) = latest.filter(|t| t.state == TaskState::Failed) {
-        text.push_str(&format!(" (the previous {})", submission::failure_text(task)));
+        text.push_str(&format!(
+            " (the previous {})",
+            submission::failure_text(task)
+        ));
     }
     text
 }

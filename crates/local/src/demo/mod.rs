@@ -3,6 +3,7 @@
 //! when an expected outcome did not happen — so the demo doubles as a smoke test.
 
 mod console;
+mod lifecycle;
 mod scenarios;
 
 use std::time::Duration;

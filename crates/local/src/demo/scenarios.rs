@@ -9,7 +9,7 @@ use sandbox::hubspot::ObjectType;
 use sandbox::partner_central::PartnerCentralFault;
 use serde_json::Value;
 
-use super::{Demo, console};
+use super::{Demo, console, lifecycle};
 use crate::status::RecordView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +19,9 @@ pub enum Scenario {
     CompanyChange,
     Note,
     RenameAfterSubmission,
+    SubmissionAndReview,
+    Rejected,
+    RefusedBeforeSubmission,
     DataError,
     UntaggedDeal,
     Malformed,
@@ -27,12 +30,15 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 13] = [
         Scenario::Creation,
         Scenario::PropertyChange,
         Scenario::CompanyChange,
         Scenario::Note,
         Scenario::RenameAfterSubmission,
+        Scenario::SubmissionAndReview,
+        Scenario::Rejected,
+        Scenario::RefusedBeforeSubmission,
         Scenario::DataError,
         Scenario::UntaggedDeal,
         Scenario::Malformed,
@@ -47,6 +53,9 @@ impl Scenario {
             Scenario::CompanyChange => "company change",
             Scenario::Note => "note",
             Scenario::RenameAfterSubmission => "rename after submission",
+            Scenario::SubmissionAndReview => "submission and review",
+            Scenario::Rejected => "rejected by AWS",
+            Scenario::RefusedBeforeSubmission => "incomplete submission",
             Scenario::DataError => "data error",
             Scenario::UntaggedDeal => "deal without #AWS",
             Scenario::Malformed => "malformed request",
@@ -65,6 +74,13 @@ impl Scenario {
             Scenario::CompanyChange => company_change(demo, self.name()).await,
             Scenario::Note => note(demo, self.name()).await,
             Scenario::RenameAfterSubmission => rename_after_submission(demo, self.name()).await,
+            Scenario::SubmissionAndReview => {
+                lifecycle::submission_and_review(demo, self.name()).await
+            }
+            Scenario::Rejected => lifecycle::rejected(demo, self.name()).await,
+            Scenario::RefusedBeforeSubmission => {
+                lifecycle::refused_before_submission(demo, self.name()).await
+            }
             Scenario::DataError => data_error(demo, self.name()).await,
             Scenario::UntaggedDeal => untagged(demo, self.name()).await,
             Scenario::Malformed => refused(demo, self.name(), false).await,
@@ -74,13 +90,13 @@ impl Scenario {
     }
 }
 
-fn numeric(id: &str) -> anyhow::Result<u64> {
+pub(super) fn numeric(id: &str) -> anyhow::Result<u64> {
     id.parse()
         .with_context(|| format!("object id {id} is not numeric"))
 }
 
 /// The record of `object_id` with `outcome`, or an error saying what happened instead.
-fn expect_outcome(
+pub(super) fn expect_outcome(
     records: &[RecordView],
     object_id: &str,
     outcome: &str,
@@ -100,7 +116,7 @@ fn expect_outcome(
     }
 }
 
-fn describe(r: &RecordView) -> String {
+pub(super) fn describe(r: &RecordView) -> String {
     match (&r.opportunity_id, &r.detail) {
         (Some(id), _) => id.clone(),
         (None, Some(detail)) => detail.clone(),
@@ -121,7 +137,7 @@ pub fn opportunities_of(demo: &Demo<'_>, deal_id: &str) -> anyhow::Result<Vec<Va
 }
 
 /// Exactly one opportunity for the deal, linked from the deal; returns it.
-fn the_opportunity(demo: &Demo<'_>, deal_id: &str) -> anyhow::Result<Value> {
+pub(super) fn the_opportunity(demo: &Demo<'_>, deal_id: &str) -> anyhow::Result<Value> {
     let found = opportunities_of(demo, deal_id)?;
     ensure!(
         found.len() == 1,
@@ -141,7 +157,11 @@ fn the_opportunity(demo: &Demo<'_>, deal_id: &str) -> anyhow::Result<Value> {
     Ok(found[0].clone())
 }
 
-fn deal_property(demo: &Demo<'_>, deal_id: &str, name: &str) -> anyhow::Result<Option<String>> {
+pub(super) fn deal_property(
+    demo: &Demo<'_>,
+    deal_id: &str,
+    name: &str,
+) -> anyhow::Result<Option<String>> {
     Ok(demo
         .pipeline
         .sandbox()?

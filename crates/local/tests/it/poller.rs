@@ -68,7 +68,7 @@ async fn rig(handler: Scripted) -> Rig {
     };
     poller::spawn(
         std::sync::Arc::new(queue.clone()),
-        handler.clone(),
+        vec![handler.clone()],
         Arc::new(Status::default()),
         config,
         stopped,

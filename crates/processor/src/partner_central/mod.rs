@@ -122,7 +122,8 @@ impl PartnerCentralClient {
                     if attempt < WRITE_ATTEMPTS && !m.starts_with(DAILY_QUOTA) => {}
                 Err(OpportunityError::Transient(m)) if attempt < WRITE_ATTEMPTS => {
                     tracing::info!(attempt, error = m.as_str(), "write failed, retrying");
-                    let pause = backoff(Duration::from_millis(200), attempt, Duration::from_secs(2));
+                    let pause =
+                        backoff(Duration::from_millis(200), attempt, Duration::from_secs(2));
                     tokio::time::sleep(pause).await;
                 }
                 other => return other,
@@ -313,8 +314,8 @@ impl Opportunities for PartnerCentralClient {
             let Some(page) = pages.next().await else {
                 break;
             };
-            let page =
-                page.map_err(|e| classify(e, validation!(ListEngagementFromOpportunityTasksError)))?;
+            let page = page
+                .map_err(|e| classify(e, validation!(ListEngagementFromOpportunityTasksError)))?;
             tasks.extend(page.task_summaries().iter().map(|s| {
                 task(
                     s.task_id(),
@@ -411,9 +412,7 @@ fn task(
     SubmissionTask {
         id: id.unwrap_or_default().to_owned(),
         state,
-        started_ms: started
-            .and_then(|t| t.to_millis().ok())
-            .unwrap_or_default(),
+        started_ms: started.and_then(|t| t.to_millis().ok()).unwrap_or_default(),
         reason_code: reason.map(|r| r.as_str().to_owned()),
         message: message.map(str::to_owned),
     }

@@ -76,8 +76,12 @@ async fn child_uses_the_assumed_role() {
         credentials.expiry().is_some(),
         "temporary credentials expire and are refreshed"
     );
-    let client =
-        PartnerCentralClient::new(aws::partner_central_client(&config), Catalog::Sandbox, None, 2);
+    let client = PartnerCentralClient::new(
+        aws::partner_central_client(&config),
+        Catalog::Sandbox,
+        None,
+        2,
+    );
     let answer = client.get("O0000000001").await;
     assert!(
         matches!(answer, Err(OpportunityError::NotFound(_))),
@@ -97,8 +101,12 @@ async fn child_uses_the_default_chain() {
         .await
         .unwrap();
     assert_eq!(credentials.access_key_id(), "testing");
-    let client =
-        PartnerCentralClient::new(aws::partner_central_client(&config), Catalog::Sandbox, None, 2);
+    let client = PartnerCentralClient::new(
+        aws::partner_central_client(&config),
+        Catalog::Sandbox,
+        None,
+        2,
+    );
     let answer = client.get("O0000000001").await;
     assert!(
         matches!(answer, Err(OpportunityError::NotFound(_))),

@@ -82,7 +82,10 @@ async fn throttling_is_retried_in_write_slots_and_never_fails_the_event() {
         .await
         .expect("receive");
     assert_eq!(copies.len(), 1);
-    assert_eq!(copies[0].body, batch(&messages).records[0].body.clone().unwrap());
+    assert_eq!(
+        copies[0].body,
+        batch(&messages).records[0].body.clone().unwrap()
+    );
     assert_eq!(copies[0].group_id(), Some(messages[0].group.as_str()));
 
     // The copy syncs the deal once the quota allows it.
@@ -99,8 +102,11 @@ async fn throttling_is_retried_in_write_slots_and_never_fails_the_event() {
         processor::partner_central::WRITE_ATTEMPTS as usize,
         PartnerCentralFault::Throttling,
     );
-    env.hubspot
-        .upsert(ObjectType::Deal, &env.ids.deal_nordwind, [("amount", "777")]);
+    env.hubspot.upsert(
+        ObjectType::Deal,
+        &env.ids.deal_nordwind,
+        [("amount", "777")],
+    );
     let report = run(
         &env,
         &[deal_change("m4", &env.ids.deal_nordwind, "amount", "777")],

@@ -83,12 +83,21 @@ async fn a_crash_between_the_task_and_the_write_back_finishes_the_same_task() {
     env.fail_updates
         .store(1, std::sync::atomic::Ordering::SeqCst);
     let report = run(&env, &[deal_change("m1", &deal, "aws_submit", "true")]).await;
-    assert_eq!(outcomes(&report), ["transient_error"], "{:?}", report.outcomes);
+    assert_eq!(
+        outcomes(&report),
+        ["transient_error"],
+        "{:?}",
+        report.outcomes
+    );
     assert_eq!(env.pc.write_count(TASK), 1);
 
     let report = run(&env, &[deal_change("m1", &deal, "aws_submit", "true")]).await;
     assert!(failures(&report).is_empty(), "{:?}", report.outcomes);
-    assert_eq!(env.pc.call_count(TASK), 1, "the task was looked up, not restarted");
+    assert_eq!(
+        env.pc.call_count(TASK),
+        1,
+        "the task was looked up, not restarted"
+    );
     assert_eq!(
         deal_prop(&env, &deal, "aws_review_status").as_deref(),
         Some("Submitted")
@@ -117,11 +126,19 @@ async fn a_slow_task_leaves_the_deal_submitting_and_a_failed_one_is_reported() {
     );
     let deal = env.ids.deal_acme.clone();
     tick(&env, &deal);
-    let sync = |id: &str| processor.handle_batch(batch(&[deal_change(id, &deal, "aws_submit", "true")]), deadline());
+    let sync = |id: &str| {
+        processor.handle_batch(
+            batch(&[deal_change(id, &deal, "aws_submit", "true")]),
+            deadline(),
+        )
+    };
 
     let report = sync("m1").await;
     assert_eq!(outcomes(&report), ["submitting"], "{:?}", report.outcomes);
-    assert!(failures(&report).is_empty(), "acknowledged, never failed on purpose");
+    assert!(
+        failures(&report).is_empty(),
+        "acknowledged, never failed on purpose"
+    );
     assert_eq!(
         deal_prop(&env, &deal, "aws_sync_status").as_deref(),
         Some("submitting")
@@ -169,7 +186,13 @@ async fn a_slow_task_leaves_the_deal_submitting_and_a_failed_one_is_reported() {
     clock.advance(Duration::from_secs(11));
 
     let report = sync("m2").await;
-    assert_eq!(outcomes(&report), ["data_error"], "{:?} {:#?}", report.outcomes, env.pc.calls());
+    assert_eq!(
+        outcomes(&report),
+        ["data_error"],
+        "{:?} {:#?}",
+        report.outcomes,
+        env.pc.calls()
+    );
     let error = deal_prop(&env, &deal, "aws_sync_error").unwrap();
     assert!(error.contains("OpportunityValidationFailed"), "{error}");
     assert_eq!(
@@ -209,8 +232,10 @@ async fn a_slow_task_leaves_the_deal_submitting_and_a_failed_one_is_reported() {
 async fn an_incomplete_deal_is_not_submitted_and_says_what_to_fill_in() {
     let env = env().await;
     let deal = env.ids.deal_acme.clone();
-    env.hubspot.unset(ObjectType::Company, &env.ids.company_acme, "industry");
-    env.hubspot.unset(ObjectType::Company, &env.ids.company_acme, "zip");
+    env.hubspot
+        .unset(ObjectType::Company, &env.ids.company_acme, "industry");
+    env.hubspot
+        .unset(ObjectType::Company, &env.ids.company_acme, "zip");
     env.hubspot.upsert(
         ObjectType::Deal,
         &deal,
@@ -291,10 +316,18 @@ async fn action_required_puts_the_comments_on_the_deal_and_sends_only_what_aws_a
         },
     );
     let report = run(&env, &[object_event("m2", "deal.propertyChange", &deal)]).await;
-    assert_eq!(outcomes(&report), ["action_required"], "{:?}", report.outcomes);
+    assert_eq!(
+        outcomes(&report),
+        ["action_required"],
+        "{:?}",
+        report.outcomes
+    );
     let comments = deal_prop(&env, &deal, "aws_review_comments").unwrap();
     assert!(comments.contains("real website"), "{comments}");
-    assert!(comments.contains("Customer website is incorrect"), "{comments}");
+    assert!(
+        comments.contains("Customer website is incorrect"),
+        "{comments}"
+    );
     assert_eq!(
         deal_prop(&env, &deal, "aws_sync_status").as_deref(),
         Some("action_required")
@@ -306,9 +339,20 @@ async fn action_required_puts_the_comments_on_the_deal_and_sends_only_what_aws_a
         &env.ids.company_acme,
         [("website", "https://acme-analytics.example")],
     );
-    env.hubspot
-        .upsert(ObjectType::Deal, &deal, [("dealstage", "presentationscheduled")]);
-    let report = run(&env, &[object_event("m3", "company.propertyChange", &env.ids.company_acme)]).await;
+    env.hubspot.upsert(
+        ObjectType::Deal,
+        &deal,
+        [("dealstage", "presentationscheduled")],
+    );
+    let report = run(
+        &env,
+        &[object_event(
+            "m3",
+            "company.propertyChange",
+            &env.ids.company_acme,
+        )],
+    )
+    .await;
     assert_eq!(outcomes(&report), ["updated"], "{:?}", report.outcomes);
     assert_eq!(refused_updates(&env), 0, "only allowed fields were sent");
     let opp = env.pc.opportunity(&id).unwrap();
@@ -352,9 +396,16 @@ async fn a_rejected_opportunity_is_final() {
     for (i, amount) in ["1", "2", "3"].iter().enumerate() {
         env.hubspot
             .upsert(ObjectType::Deal, &deal, [("amount", *amount)]);
-        let report = run(&env, &[deal_change(&format!("r{i}"), &deal, "amount", amount)]).await;
+        let report = run(
+            &env,
+            &[deal_change(&format!("r{i}"), &deal, "amount", amount)],
+        )
+        .await;
         assert_eq!(outcomes(&report), ["rejected"]);
-        assert!(failures(&report).is_empty(), "never retried, never in the DLQ");
+        assert!(
+            failures(&report).is_empty(),
+            "never retried, never in the DLQ"
+        );
     }
     assert_eq!(env.pc.call_count("UpdateOpportunity"), 0);
     assert_eq!(
@@ -376,11 +427,16 @@ async fn won_and_lost_deals_close_the_opportunity_and_are_never_refused() {
     // Won while AWS reviews: Launched waits for approval.
     review(&env, &id, AwsReview::StartReview);
     review(&env, &id, AwsReview::Approve);
-    let yesterday = (Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    let yesterday = (Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
     env.hubspot.upsert(
         ObjectType::Deal,
         &deal,
-        [("dealstage", "closedwon"), ("closedate", yesterday.as_str())],
+        [
+            ("dealstage", "closedwon"),
+            ("closedate", yesterday.as_str()),
+        ],
     );
     let report = run(&env, &[deal_change("m2", &deal, "dealstage", "closedwon")]).await;
     assert_eq!(outcomes(&report), ["updated"], "{:?}", report.outcomes);
@@ -408,8 +464,11 @@ async fn won_and_lost_deals_close_the_opportunity_and_are_never_refused() {
     assert_eq!(opp["LifeCycle"]["Stage"], "Closed Lost");
     assert_eq!(opp["LifeCycle"]["ClosedLostReason"], "Other");
     let updates = env.pc.call_count("UpdateOpportunity");
-    env.hubspot
-        .upsert(ObjectType::Deal, &lost, [("closedate", yesterday.as_str()), ("amount", "5")]);
+    env.hubspot.upsert(
+        ObjectType::Deal,
+        &lost,
+        [("closedate", yesterday.as_str()), ("amount", "5")],
+    );
     let report = run(&env, &[deal_change("m5", &lost, "amount", "5")]).await;
     assert_eq!(outcomes(&report), ["unchanged"]);
     assert_eq!(env.pc.call_count("UpdateOpportunity"), updates);
@@ -430,7 +489,10 @@ async fn a_won_draft_is_not_launched_before_approval() {
     let report = run(&env, &[deal_change("m1", &deal, "dealstage", "closedwon")]).await;
     assert!(failures(&report).is_empty());
     assert_eq!(refused_updates(&env), 0);
-    assert_eq!(env.pc.opportunity(&id).unwrap()["LifeCycle"]["Stage"], "Qualified");
+    assert_eq!(
+        env.pc.opportunity(&id).unwrap()["LifeCycle"]["Stage"],
+        "Qualified"
+    );
 }
 
 #[tokio::test]
@@ -446,12 +508,24 @@ async fn the_stage_trigger_submits_once_the_deal_is_far_enough() {
         settings,
     );
     let deal = env.ids.deal_acme.clone();
-    let sync = |id: &str| processor.handle_batch(batch(&[object_event(id, "deal.propertyChange", &deal)]), deadline());
+    let sync = |id: &str| {
+        processor.handle_batch(
+            batch(&[object_event(id, "deal.propertyChange", &deal)]),
+            deadline(),
+        )
+    };
     let report = sync("m1").await;
-    assert_eq!(outcomes(&report), ["created"], "Qualified is not far enough");
+    assert_eq!(
+        outcomes(&report),
+        ["created"],
+        "Qualified is not far enough"
+    );
     assert_eq!(env.pc.call_count(TASK), 0);
-    env.hubspot
-        .upsert(ObjectType::Deal, &deal, [("dealstage", "presentationscheduled")]);
+    env.hubspot.upsert(
+        ObjectType::Deal,
+        &deal,
+        [("dealstage", "presentationscheduled")],
+    );
     let report = sync("m2").await;
     assert_eq!(outcomes(&report), ["submitted"], "{:?}", report.outcomes);
     assert_eq!(env.pc.call_count(TASK), 1);
@@ -466,8 +540,20 @@ async fn two_processors_share_the_accounts_write_quota() {
         .unwrap();
     let env = env().await;
     let settings = SyncSettings::new(Catalog::Sandbox);
-    let (first, _) = processor_with(&env.hubspot, &pc, WriteSlots::new(2, DEFAULT_SLOT), SystemClock, settings.clone());
-    let (second, _) = processor_with(&env.hubspot, &pc, WriteSlots::new(2, DEFAULT_SLOT), SystemClock, settings);
+    let (first, _) = processor_with(
+        &env.hubspot,
+        &pc,
+        WriteSlots::new(2, DEFAULT_SLOT),
+        SystemClock,
+        settings.clone(),
+    );
+    let (second, _) = processor_with(
+        &env.hubspot,
+        &pc,
+        WriteSlots::new(2, DEFAULT_SLOT),
+        SystemClock,
+        settings,
+    );
     let first_deals = [env.ids.deal_acme.clone(), env.ids.deal_nordwind.clone()];
     let second_deals = [
         copy_deal(&env, &env.ids.deal_acme, "9001"),
@@ -484,7 +570,12 @@ async fn two_processors_share_the_accounts_write_quota() {
         second.handle_batch(batch(&messages(&second_deals)), deadline()),
     );
     for report in [&a, &b] {
-        assert_eq!(outcomes(report), ["created", "created"], "{:?}", report.outcomes);
+        assert_eq!(
+            outcomes(report),
+            ["created", "created"],
+            "{:?}",
+            report.outcomes
+        );
         assert!(failures(report).is_empty());
     }
     // create + associate per deal
@@ -501,10 +592,16 @@ async fn two_processors_share_the_accounts_write_quota() {
 
 /// A second deal like `from`, with its company and contacts, under id `id`.
 fn copy_deal(env: &Env, from: &str, id: &str) -> String {
-    let props: Vec<(&str, String)> = ["dealname", "amount", "dealstage", "closedate", "description"]
-        .into_iter()
-        .filter_map(|name| Some((name, env.hubspot.property(ObjectType::Deal, from, name)?)))
-        .collect();
+    let props: Vec<(&str, String)> = [
+        "dealname",
+        "amount",
+        "dealstage",
+        "closedate",
+        "description",
+    ]
+    .into_iter()
+    .filter_map(|name| Some((name, env.hubspot.property(ObjectType::Deal, from, name)?)))
+    .collect();
     env.hubspot.upsert(ObjectType::Deal, id, props);
     for company in env
         .hubspot

@@ -298,7 +298,12 @@ impl PartnerCentralFake {
         let times = lock(&self.shared.control).admitted_writes.clone();
         let second = chrono::Duration::seconds(1);
         (0..times.len())
-            .map(|i| times[i..].iter().take_while(|t| **t - times[i] < second).count())
+            .map(|i| {
+                times[i..]
+                    .iter()
+                    .take_while(|t| **t - times[i] < second)
+                    .count()
+            })
             .max()
             .unwrap_or(0)
     }
