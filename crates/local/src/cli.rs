@@ -93,6 +93,9 @@ pub struct RunArgs {
     /// Sandbox: Partner Central writes per second (real quota: 1). Default 1, demo 10, load 50.
     #[arg(long, global = true)]
     pub pc_writes_per_sec: Option<f64>,
+    /// Sandbox: Partner Central reads per second (real quota: 10). Default 10, load 1000.
+    #[arg(long, global = true)]
+    pub pc_reads_per_sec: Option<f64>,
     /// Sandbox: HubSpot requests per rolling 10 s (real: 100–190). Default 190, load 100000.
     #[arg(long, global = true)]
     pub hubspot_requests_per_10s: Option<u32>,
@@ -147,6 +150,10 @@ pub struct LoadArgs {
     pub batch: usize,
     #[arg(long, default_value_t = 300)]
     pub drain_timeout_secs: u64,
+    /// Tick `aws_submit` on every seeded deal: each deal is created, associated and submitted
+    /// (three Partner Central writes).
+    #[arg(long)]
+    pub submit: bool,
 }
 
 /// Which mode the pipeline is started for; picks the sandbox defaults.
@@ -195,7 +202,11 @@ impl RunArgs {
                 };
                 Backends::Sandbox(SandboxOptions {
                     pc_writes_per_sec: self.pc_writes_per_sec.unwrap_or(writes),
-                    pc_reads_per_sec: if mode == Mode::Load { 1_000.0 } else { 10.0 },
+                    pc_reads_per_sec: self.pc_reads_per_sec.unwrap_or(if mode == Mode::Load {
+                        1_000.0
+                    } else {
+                        10.0
+                    }),
                     hubspot_requests_per_10s: self.hubspot_requests_per_10s.unwrap_or(hubspot),
                     seed_demo: mode != Mode::Load,
                 })

@@ -71,8 +71,8 @@ pub struct DealProperty {
     pub description: &'static str,
 }
 
-/// `aws_sync_status` values. `submitting`, `action_required` and `rejected` belong to the
-/// submission lifecycle (submit to AWS, AWS review) that is being built.
+/// `aws_sync_status` values (README, "HubSpot properties"; the submission lifecycle is in
+/// docs/architecture.md).
 pub const SYNC_STATUS_OPTIONS: [(&str, &str); 6] = [
     ("synced", "Synced"),
     ("error", "Error"),
@@ -167,7 +167,7 @@ pub const SYNC_DEAL_PROPERTIES: [DealProperty; 17] = {
             MULTI_LINE,
             Options::None,
             Written,
-            "Set by the sync: AWS's review comments (Action Required, Rejected).",
+            "Set by the sync: AWS's review comments and reason (Action Required, Rejected).",
         ),
         property(
             "aws_submit",
@@ -175,7 +175,7 @@ pub const SYNC_DEAL_PROPERTIES: [DealProperty; 17] = {
             ("bool", "booleancheckbox"),
             Options::Labeled(&CHECKBOX),
             Input,
-            "Check to ask for the opportunity to be submitted to AWS.",
+            "Check to submit the opportunity to AWS (SUBMIT_TRIGGER=property). The sync clears it when a submission fails; check it again after fixing the deal.",
         ),
         property(
             "aws_involvement_type",

@@ -41,6 +41,24 @@ pub struct LoadReport {
     pub dlq: u64,
     pub outcomes: BTreeMap<String, u64>,
     pub pc_writes_per_sec: f64,
+    pub pc_submissions: usize,
+    /// Write-class calls the fake's account quota answered with ThrottlingException.
+    pub pc_throttled_writes: usize,
+    /// The most writes the fake admitted within one second.
+    pub pc_peak_writes_per_sec: usize,
+    /// When the last Partner Central write was admitted, from the first delivery.
+    pub last_write: Option<Duration>,
+}
+
+impl LoadReport {
+    pub fn pc_writes(&self) -> usize {
+        self.pc_creates + self.pc_updates + self.pc_associations + self.pc_submissions
+    }
+
+    /// The shortest time the writes can take at the quota (one per 1/quota seconds).
+    pub fn write_floor(&self) -> Duration {
+        Duration::from_secs_f64(self.pc_writes() as f64 / self.pc_writes_per_sec.max(1e-9))
+    }
 }
 
 impl LoadReport {
@@ -91,13 +109,24 @@ impl std::fmt::Display for LoadReport {
         )?;
         writeln!(
             f,
-            "  Partner Central writes {} (creates {}, updates {}, associations {}) for {} distinct deals; fake quota {} writes/s",
-            self.pc_creates + self.pc_updates + self.pc_associations,
+            "  Partner Central writes {} (creates {}, updates {}, associations {}, submissions {}) for {} distinct deals; fake quota {} writes/s",
+            self.pc_writes(),
             self.pc_creates,
             self.pc_updates,
             self.pc_associations,
+            self.pc_submissions,
             self.deals,
             self.pc_writes_per_sec
+        )?;
+        let floor = self.write_floor().as_secs_f64();
+        writeln!(
+            f,
+            "  write quota            floor {:.1} s (writes ÷ quota); last write at {:.1} s = {:.1} % over the floor; peak {} admitted in one second; {} throttled write calls",
+            floor,
+            self.last_write.unwrap_or_default().as_secs_f64(),
+            (self.last_write.unwrap_or_default().as_secs_f64() / floor.max(1e-9) - 1.0) * 100.0,
+            self.pc_peak_writes_per_sec,
+            self.pc_throttled_writes
         )?;
         writeln!(
             f,
@@ -136,7 +165,7 @@ impl Lcg {
 }
 
 /// Seeds `deals` `#AWS` deals over 50 complete companies; returns the deal ids.
-fn seed(pipeline: &Pipeline, deals: usize) -> anyhow::Result<Vec<String>> {
+fn seed(pipeline: &Pipeline, deals: usize, submit: bool) -> anyhow::Result<Vec<String>> {
     let hubspot = &pipeline.sandbox()?.hubspot;
     let companies: Vec<String> = (0..50)
         .map(|i| {
@@ -173,6 +202,7 @@ fn seed(pipeline: &Pipeline, deals: usize) -> anyhow::Result<Vec<String>> {
                         "description",
                         format!("Load test deal {i}: move the workload to containers on AWS."),
                     ),
+                    ("aws_submit", submit.to_string()),
                 ],
             );
             hubspot.associate_primary(
@@ -233,7 +263,7 @@ pub async fn run(run: &RunArgs, args: &LoadArgs) -> anyhow::Result<LoadReport> {
         }
     };
     let pipeline = Pipeline::start(options).await?;
-    let deal_ids = seed(&pipeline, args.deals.max(1))?;
+    let deal_ids = seed(&pipeline, args.deals.max(1), args.submit)?;
     let deliveries = traffic(&deal_ids, args.events.max(deal_ids.len()), args.batch)?;
     let client = WebhookClient::new(pipeline.webhook_url(), run.client_secret.clone());
     let hubspot = &pipeline.sandbox()?.hubspot;
@@ -241,6 +271,7 @@ pub async fn run(run: &RunArgs, args: &LoadArgs) -> anyhow::Result<LoadReport> {
     let total_events: usize = deliveries.iter().map(Vec::len).sum();
 
     let started = Instant::now();
+    let started_at = chrono::Utc::now();
     let results: Vec<anyhow::Result<Sent>> = futures::stream::iter(deliveries)
         .map(|delivery| {
             let client = client.clone();
@@ -330,6 +361,12 @@ pub async fn run(run: &RunArgs, args: &LoadArgs) -> anyhow::Result<LoadReport> {
         pc_creates: pc.write_count("CreateOpportunity"),
         pc_updates: pc.write_count("UpdateOpportunity"),
         pc_associations: pc.write_count("AssociateOpportunity"),
+        pc_submissions: pc.write_count("StartEngagementFromOpportunityTask"),
+        pc_throttled_writes: pc.throttled_calls().1,
+        pc_peak_writes_per_sec: pc.peak_writes_per_second(),
+        last_write: pc
+            .last_admitted_write()
+            .map(|t| (t - started_at).to_std().unwrap_or_default()),
         opportunities: opportunities.len(),
         deals_with_opportunity: linked,
         duplicates: per_deal.values().map(|n| n.saturating_sub(1)).sum(),

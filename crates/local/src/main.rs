@@ -136,6 +136,10 @@ async fn demo(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         "metrics (what CloudWatch would count):\n{}",
         metrics::summary(&pipeline.status)
     );
+    println!("Partner Central writes per opportunity (in order):");
+    for (opportunity, writes) in local::demo::writes_per_opportunity(&pipeline)? {
+        println!("  {opportunity}: {} = {}", writes.len(), writes.join(", "));
+    }
     pipeline.shutdown().await;
     if failed.is_empty() {
         println!(

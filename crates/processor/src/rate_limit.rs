@@ -56,13 +56,17 @@ impl TokenBucket {
 pub struct WriteSlots {
     lanes: u64,
     slot_ms: u64,
-    state: Mutex<SlotState>,
+    /// Never held across an await: a throttle seen by one writer moves the lane at once, even
+    /// while other writers of the instance wait for their slots.
+    state: std::sync::Mutex<SlotState>,
 }
 
 #[derive(Debug)]
 struct SlotState {
     lane: u64,
-    /// The last slot index used; the next write takes a later one.
+    /// Bumped when the lane changes: slots reserved on the old lane are given up.
+    moves: u64,
+    /// The last slot index reserved; the next writer takes a later one.
     last: Option<u64>,
 }
 
@@ -73,11 +77,22 @@ pub const DEFAULT_SLOT: Duration = Duration::from_millis(1050);
 impl WriteSlots {
     pub fn new(lanes: u32, slot: Duration) -> Self {
         let lanes = u64::from(lanes.max(1));
+        Self::on_lane(lanes, slot, uuid::Uuid::new_v4().as_u128() as u64 % lanes)
+    }
+
+    /// Starts on a chosen lane instead of a random one.
+    pub fn with_lane(lanes: u32, slot: Duration, lane: u32) -> Self {
+        let lanes = u64::from(lanes.max(1));
+        Self::on_lane(lanes, slot, u64::from(lane) % lanes)
+    }
+
+    fn on_lane(lanes: u64, slot: Duration, lane: u64) -> Self {
         WriteSlots {
             lanes,
             slot_ms: u64::try_from(slot.as_millis()).unwrap_or(u64::MAX),
-            state: Mutex::new(SlotState {
-                lane: uuid::Uuid::new_v4().as_u128() as u64 % lanes,
+            state: std::sync::Mutex::new(SlotState {
+                lane,
+                moves: 0,
                 last: None,
             }),
         }
@@ -95,34 +110,51 @@ impl WriteSlots {
         Self::new(lanes, Duration::from_secs_f64(slot))
     }
 
-    /// Waits for the start of this instance's next slot and takes it. Callers are served in
-    /// turn (the mutex is fair), one write per slot.
+    fn state(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reserves this instance's next free slot and waits for its start; writers of one instance
+    /// get successive slots in the order they ask. If the lane changes meanwhile, the slot is
+    /// given up and one on the new lane reserved.
     pub async fn acquire(&self) {
         if self.slot_ms == 0 {
             return;
         }
-        let mut state = self.state.lock().await;
-        let now = epoch_ms();
-        let mut index = now.div_ceil(self.slot_ms);
-        if let Some(last) = state.last {
-            index = index.max(last + 1);
+        loop {
+            let (start, moves) = {
+                let mut state = self.state();
+                let mut index = epoch_ms().div_ceil(self.slot_ms);
+                if let Some(last) = state.last {
+                    index = index.max(last + 1);
+                }
+                index += (state.lane + self.lanes - index % self.lanes) % self.lanes;
+                state.last = Some(index);
+                (index * self.slot_ms, state.moves)
+            };
+            let now = epoch_ms();
+            if start > now {
+                tokio::time::sleep(Duration::from_millis(start - now)).await;
+            }
+            if self.state().moves == moves {
+                return;
+            }
         }
-        index += (state.lane + self.lanes - index % self.lanes) % self.lanes;
-        let start = index * self.slot_ms;
-        if start > now {
-            tokio::time::sleep(Duration::from_millis(start - now)).await;
-        }
-        state.last = Some(index);
     }
 
     /// A write in this lane was throttled (see the type's documentation).
-    pub async fn throttled(&self) {
+    pub fn throttled(&self) {
         if self.lanes < 2 || random_fraction() >= 0.5 {
             return;
         }
-        let mut state = self.state.lock().await;
+        let mut state = self.state();
         let step = 1 + (uuid::Uuid::new_v4().as_u128() as u64) % (self.lanes - 1);
         state.lane = (state.lane + step) % self.lanes;
+        state.moves += 1;
+        // Reserve from now on, on the new lane.
+        state.last = None;
         tracing::info!(
             lane = state.lane,
             "write throttled: moving to another write lane"
@@ -130,13 +162,8 @@ impl WriteSlots {
     }
 
     #[cfg(test)]
-    async fn lane(&self) -> u64 {
-        self.state.lock().await.lane
-    }
-
-    #[cfg(test)]
-    async fn set_lane(&self, lane: u64) {
-        self.state.lock().await.lane = lane;
+    fn lane(&self) -> u64 {
+        self.state().lane
     }
 }
 
@@ -197,11 +224,8 @@ mod tests {
     async fn write_slots_keep_two_lanes_apart() {
         // Slots long enough that a busy test machine does not push a write into the next one.
         let slot = Duration::from_millis(200);
-        let a = WriteSlots::new(2, slot);
-        let b = WriteSlots::new(2, slot);
-        if a.lane().await == b.lane().await {
-            b.set_lane(1 - a.lane().await).await;
-        }
+        let a = WriteSlots::with_lane(2, slot, 0);
+        let b = WriteSlots::with_lane(2, slot, 1);
         let (a_times, b_times) = tokio::join!(times(&a, 5), times(&b, 5));
         let mut all: Vec<u64> = a_times.iter().chain(&b_times).copied().collect();
         all.sort_unstable();
@@ -214,20 +238,43 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn two_writers_on_one_lane_part() {
+    #[test]
+    fn two_writers_on_one_lane_part() {
         // Each round both write in their lanes; when they share one, the account admits one
         // of them (either) and throttles the other.
-        let a = WriteSlots::new(2, DEFAULT_SLOT);
-        let b = WriteSlots::new(2, DEFAULT_SLOT);
-        b.set_lane(a.lane().await).await;
+        let a = WriteSlots::with_lane(2, DEFAULT_SLOT, 1);
+        let b = WriteSlots::with_lane(2, DEFAULT_SLOT, 1);
         let mut collisions = 0;
-        while a.lane().await == b.lane().await {
+        while a.lane() == b.lane() {
             collisions += 1;
             assert!(collisions <= 40, "still on one lane after 40 collisions");
             let loser = if random_fraction() < 0.5 { &a } else { &b };
-            loser.throttled().await;
+            loser.throttled();
         }
+    }
+
+    #[tokio::test]
+    async fn a_move_gives_up_slots_reserved_on_the_old_lane() {
+        let slots = WriteSlots::with_lane(2, Duration::from_millis(200), 0);
+        slots.acquire().await;
+        // Another writer of the instance waits for the next lane-0 slot while a throttle
+        // moves the instance to lane 1.
+        let waiting = async {
+            slots.acquire().await;
+            epoch_ms()
+        };
+        let mover = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            while slots.lane() == 0 {
+                slots.throttled();
+            }
+        };
+        let (started, ()) = tokio::join!(waiting, mover);
+        assert_eq!(
+            (started / 200) % 2,
+            1,
+            "wrote in a lane-0 slot at {started}"
+        );
     }
 
     async fn times(slots: &WriteSlots, n: usize) -> Vec<u64> {

@@ -76,10 +76,15 @@ mod tests {
         assert!(!f.wants(&event("ticket.deletion", "")));
         assert!(!f.wants(&event("object.creation", ",\"objectTypeId\":\"2-77\"")));
         // our own write-back echoes are ignored
-        assert!(!f.wants(&event(
-            "deal.propertyChange",
-            ",\"propertyName\":\"aws_sync_status\""
-        )));
+        for owned in events::SYNC_OWNED_PROPERTIES {
+            let extra = format!(",\"propertyName\":\"{owned}\"");
+            assert!(!f.wants(&event("deal.propertyChange", &extra)), "{owned}");
+        }
+        // ... but the inputs a person sets for submission reach the processor
+        for input in ["aws_submit", "aws_involvement_type", "aws_visibility"] {
+            let extra = format!(",\"propertyName\":\"{input}\"");
+            assert!(f.wants(&event("deal.propertyChange", &extra)), "{input}");
+        }
     }
 
     #[test]

@@ -134,6 +134,30 @@ impl<'a> Demo<'a> {
     }
 }
 
+/// Every write Partner Central admitted, by opportunity, in order (the operation names).
+pub fn writes_per_opportunity(pipeline: &Pipeline) -> anyhow::Result<Vec<(String, Vec<String>)>> {
+    const WRITES: [&str; 4] = [
+        "CreateOpportunity",
+        "AssociateOpportunity",
+        "UpdateOpportunity",
+        "StartEngagementFromOpportunityTask",
+    ];
+    let mut per: Vec<(String, Vec<String>)> = Vec::new();
+    for call in pipeline.sandbox()?.partner_central.calls() {
+        let (Some(id), None) = (call.opportunity_id, call.error) else {
+            continue;
+        };
+        if !WRITES.contains(&call.operation.as_str()) {
+            continue;
+        }
+        match per.iter_mut().find(|(o, _)| *o == id) {
+            Some((_, writes)) => writes.push(call.operation),
+            None => per.push((id, vec![call.operation])),
+        }
+    }
+    Ok(per)
+}
+
 /// Prints the trail as a table.
 pub fn print_trail(trail: &[TrailLine]) {
     println!();

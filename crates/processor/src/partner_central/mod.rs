@@ -113,7 +113,7 @@ impl PartnerCentralClient {
             let result = call().await;
             match &result {
                 Err(OpportunityError::Throttled(m)) if !m.starts_with(DAILY_QUOTA) => {
-                    self.writes.throttled().await;
+                    self.writes.throttled();
                 }
                 _ => {}
             }

@@ -308,6 +308,11 @@ impl PartnerCentralFake {
             .unwrap_or(0)
     }
 
+    /// When the account's quota last admitted a write-class call.
+    pub fn last_admitted_write(&self) -> Option<DateTime<Utc>> {
+        lock(&self.shared.control).admitted_writes.last().copied()
+    }
+
     /// Calls the account's quotas answered with ThrottlingException: (reads, writes).
     pub fn throttled_calls(&self) -> (usize, usize) {
         let control = lock(&self.shared.control);
