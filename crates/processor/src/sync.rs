@@ -87,7 +87,7 @@ impl From<CrmError> for Retry {
 /// is now and the writes made so far.
 enum Step {
     Done(DealResult),
-    Continue(ExistingOpportunity, u64),
+    Continue(Box<ExistingOpportunity>, u64),
 }
 
 /// Deterministic CreateOpportunity token: the same deal in the same portal and catalog always
@@ -291,21 +291,21 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         adopting: bool,
     ) -> Result<DealResult, Retry> {
         let existing = match self.read_opportunity(snapshot, &id).await? {
-            Step::Continue(existing, _) => existing,
+            Step::Continue(existing, _) => *existing,
             Step::Done(result) => return Ok(result),
         };
         let existing = match self
             .submission_step(snapshot, existing, desired, deadline, adopting)
             .await?
         {
-            Step::Continue(existing, _) => existing,
+            Step::Continue(existing, _) => *existing,
             Step::Done(result) => return Ok(result),
         };
         let (existing, writes) = match self
             .update_to_match(snapshot, existing, desired, adopting)
             .await?
         {
-            Step::Continue(existing, writes) => (existing, writes),
+            Step::Continue(existing, writes) => (*existing, writes),
             Step::Done(result) => return Ok(result),
         };
         self.report_state(snapshot, &existing, writes, None).await
@@ -313,7 +313,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
 
     async fn read_opportunity(&self, snapshot: &mut DealSnapshot, id: &str) -> Result<Step, Retry> {
         match self.opportunities.get(id).await {
-            Ok(e) => Ok(Step::Continue(e, 0)),
+            Ok(e) => Ok(Step::Continue(Box::new(e), 0)),
             Err(OpportunityError::NotFound(_)) => {
                 let reason = format!(
                     "aws_opportunity_id {id} does not exist in the {} catalog; clear it to create a new opportunity",
@@ -349,7 +349,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             .as_deref()
             .is_none_or(|s| s == "Pending Submission");
         if !draft || self.settings.submit_trigger == SubmitTrigger::Off {
-            return Ok(Step::Continue(existing, 0));
+            return Ok(Step::Continue(Box::new(existing), 0));
         }
         // A task may exist whatever the deal says (a crash before the write-back, the console):
         // look whenever a submission is asked for or the deal shows one under way or failed.
@@ -359,7 +359,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             || matches!(status, Some("submitting" | "error"))
             || submission::wants_submission(&self.settings, snapshot, desired, None);
         if !look {
-            return Ok(Step::Continue(existing, 0));
+            return Ok(Step::Continue(Box::new(existing), 0));
         }
         let tasks = self
             .opportunities
@@ -389,7 +389,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             _ => {}
         }
         if !submission::wants_submission(&self.settings, snapshot, desired, latest.as_ref()) {
-            return Ok(Step::Continue(existing, 0));
+            return Ok(Step::Continue(Box::new(existing), 0));
         }
         let submission = submission::submission(&self.settings, snapshot);
         let has_solution =
@@ -413,7 +413,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             .update_to_match(snapshot, existing, desired, adopting)
             .await?
         {
-            Step::Continue(existing, writes) => (existing, writes),
+            Step::Continue(existing, writes) => (*existing, writes),
             done @ Step::Done(_) => return Ok(done),
         };
         let attempt = tasks
@@ -488,7 +488,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             match task.state {
                 TaskState::Complete => {
                     let existing = match self.read_opportunity(snapshot, &existing.id).await? {
-                        Step::Continue(existing, _) => existing,
+                        Step::Continue(existing, _) => *existing,
                         Step::Done(result) => return Ok(result),
                     };
                     return self
@@ -608,7 +608,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             }
             if existing.is_read_only() || existing.fields == fields {
                 let writes = self.associate(&existing.id, adopting).await?;
-                return Ok(Step::Continue(existing, writes));
+                return Ok(Step::Continue(Box::new(existing), writes));
             }
             match self.opportunities.update(&existing, &fields).await {
                 Ok(()) => {
@@ -629,7 +629,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                     );
                     attempt += 1;
                     existing = match self.read_opportunity(snapshot, &existing.id).await? {
-                        Step::Continue(now, _) => now,
+                        Step::Continue(now, _) => *now,
                         done @ Step::Done(_) => return Ok(done),
                     };
                 }

@@ -326,7 +326,7 @@ impl Opportunities for PartnerCentralClient {
                 )
             }));
         }
-        tasks.sort_by(|a, b| b.started_ms.cmp(&a.started_ms));
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.started_ms));
         Ok(tasks)
     }
 
