@@ -127,17 +127,29 @@ async fn the_sandbox_simulation_needs_a_submission() {
 
 #[tokio::test]
 async fn launched_and_closed_lost_opportunities_are_mostly_frozen() {
-    let (fake, _clock) = fake_with_clock().await;
+    let (fake, clock) = fake_with_clock().await;
     let client = fake.client();
     let mut launched = Spec::valid();
     launched.stage = Some("Launched".into());
-    let id = launched
-        .create(&client, "launched")
+    // Launched needs AWS's approval: not at create, not on a draft.
+    let v = launched
+        .create(&client, "launched-draft")
         .send()
         .await
-        .unwrap()
-        .id()
-        .to_owned();
+        .unwrap_err();
+    let v = v.into_service_error();
+    assert!(
+        v.to_string().contains("approved"),
+        "a draft cannot be created Launched: {v}"
+    );
+    let id = submitted(&client, &clock, "launched").await;
+    fake.review(&id, AwsReview::StartReview).unwrap();
+    fake.review(&id, AwsReview::Approve).unwrap();
+    launched
+        .update(&client, &id, last_modified(&client, &id).await)
+        .send()
+        .await
+        .expect("an approved opportunity can be launched");
     let mut renamed = launched.clone();
     renamed.title = Some("Renamed".into());
     renamed.stage = Some("Committed".into());
@@ -146,11 +158,11 @@ async fn launched_and_closed_lost_opportunities_are_mostly_frozen() {
         fields(&v),
         vec![
             (
-                "LifeCycle.Stage".to_owned(),
+                "Project.Title".to_owned(),
                 "ACTION_NOT_PERMITTED".to_owned()
             ),
             (
-                "Project.Title".to_owned(),
+                "LifeCycle.Stage".to_owned(),
                 "ACTION_NOT_PERMITTED".to_owned()
             ),
         ]
