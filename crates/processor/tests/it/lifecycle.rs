@@ -28,6 +28,22 @@ async fn linked(env: &Env, deal: &str) -> String {
     deal_prop(env, deal, "aws_opportunity_id").expect("linked")
 }
 
+/// Ticks `aws_submit`, syncs the deal (create, submit, task followed to COMPLETE) and returns
+/// the opportunity id.
+async fn submitted(env: &Env, deal: &str) -> String {
+    tick(env, deal);
+    let report = run(env, &[deal_change("submit", deal, "aws_submit", "true")]).await;
+    assert_eq!(outcomes(&report), ["submitted"], "{:?}", report.outcomes);
+    deal_prop(env, deal, "aws_opportunity_id").unwrap()
+}
+
+/// [`submitted`], then AWS's reviewer starts the review.
+async fn in_review(env: &Env, deal: &str) -> String {
+    let id = submitted(env, deal).await;
+    review(env, &id, AwsReview::StartReview);
+    id
+}
+
 fn review(env: &Env, id: &str, decision: AwsReview) {
     env.pc.review(id, decision).expect("reviewer step");
 }
@@ -263,10 +279,7 @@ async fn an_incomplete_deal_is_not_submitted_and_says_what_to_fill_in() {
 async fn an_edit_made_during_review_is_sent_after_approval() {
     let env = env().await;
     let deal = env.ids.deal_acme.clone();
-    tick(&env, &deal);
-    run(&env, &[deal_change("m1", &deal, "aws_submit", "true")]).await;
-    let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
-    review(&env, &id, AwsReview::StartReview);
+    let id = in_review(&env, &deal).await;
 
     env.hubspot
         .upsert(ObjectType::Deal, &deal, [("amount", "310000")]);
@@ -303,10 +316,7 @@ async fn an_edit_made_during_review_is_sent_after_approval() {
 async fn action_required_puts_the_comments_on_the_deal_and_sends_only_what_aws_allows() {
     let env = env().await;
     let deal = env.ids.deal_acme.clone();
-    tick(&env, &deal);
-    run(&env, &[deal_change("m1", &deal, "aws_submit", "true")]).await;
-    let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
-    review(&env, &id, AwsReview::StartReview);
+    let id = in_review(&env, &deal).await;
     review(
         &env,
         &id,
@@ -381,10 +391,7 @@ async fn action_required_puts_the_comments_on_the_deal_and_sends_only_what_aws_a
 async fn a_rejected_opportunity_is_final() {
     let env = env().await;
     let deal = env.ids.deal_acme.clone();
-    tick(&env, &deal);
-    run(&env, &[deal_change("m1", &deal, "aws_submit", "true")]).await;
-    let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
-    review(&env, &id, AwsReview::StartReview);
+    let id = in_review(&env, &deal).await;
     review(
         &env,
         &id,
@@ -420,12 +427,9 @@ async fn a_rejected_opportunity_is_final() {
 async fn won_and_lost_deals_close_the_opportunity_and_are_never_refused() {
     let env = env().await;
     let deal = env.ids.deal_acme.clone();
-    tick(&env, &deal);
-    run(&env, &[deal_change("m1", &deal, "aws_submit", "true")]).await;
-    let id = deal_prop(&env, &deal, "aws_opportunity_id").unwrap();
+    let id = in_review(&env, &deal).await;
 
-    // Won while AWS reviews: Launched waits for approval.
-    review(&env, &id, AwsReview::StartReview);
+    // AWS approves, then the deal is won: Launched, with the deal's own (past) close date.
     review(&env, &id, AwsReview::Approve);
     let yesterday = (Utc::now() - chrono::Duration::days(1))
         .format("%Y-%m-%d")
