@@ -307,7 +307,8 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 combined.outcome = r.outcome;
                 combined.opportunity_id = r.opportunity_id.or(combined.opportunity_id);
             }
-            if r.outcome == Outcome::TransientError {
+            // A failure, or the quota: the rest waits for the record's retry or hand-back.
+            if matches!(r.outcome, Outcome::TransientError | Outcome::Deferred) {
                 break;
             }
         }

@@ -98,8 +98,8 @@ pub enum OpportunityError {
     /// Throttling, 5xx, network, STS: retry later.
     #[error("Partner Central is unavailable: {0}")]
     Transient(String),
-    /// ThrottlingException after the SDK's retries, or ServiceQuotaExceededException (the
-    /// 24-hour quota): the partner account's quota, not our data. Never a reason to give up
+    /// ThrottlingException after the retries (our write slots for writes, the SDK's for
+    /// reads), or ServiceQuotaExceededException (the 24-hour quota): the partner account's quota, not our data. Never a reason to give up
     /// on the event: the sync waits or hands it back to the queue without failing it.
     #[error("Partner Central quota: {0}")]
     Throttled(String),

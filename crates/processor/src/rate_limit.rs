@@ -56,7 +56,8 @@ impl TokenBucket {
 pub struct WriteSlots {
     lanes: u64,
     slot_ms: u64,
-    /// Never held across an await: a throttle seen by one writer moves the lane at once, even
+    /// Never held across an await: a throttle seen by one writer moves the lane at once (writers
+    /// already waiting give up their old-lane slot when it comes), even
     /// while other writers of the instance wait for their slots.
     state: std::sync::Mutex<SlotState>,
 }

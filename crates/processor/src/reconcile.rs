@@ -23,6 +23,7 @@ pub fn reconcile(
     existing: &ExistingOpportunity,
     desired: &mut OpportunityFields,
     close_date_clamped: bool,
+    open_close_date: &str,
     today: NaiveDate,
 ) -> Vec<String> {
     let current = &existing.fields;
@@ -55,12 +56,15 @@ pub fn reconcile(
         kept.push("won deal: Launched is sent once AWS has approved the opportunity".to_owned());
         desired.life_cycle.stage = current.life_cycle.stage.clone();
         desired.project.sales_activities = current.project.sales_activities.clone();
-        desired.life_cycle.target_close_date = current.life_cycle.target_close_date.clone();
+        // The won deal's own date may be past, which an open stage may not carry.
+        desired.life_cycle.target_close_date =
+            if is_current(&current.life_cycle.target_close_date, today) {
+                current.life_cycle.target_close_date.clone()
+            } else {
+                open_close_date.to_owned()
+            };
     }
-    if close_date_clamped
-        && NaiveDate::parse_from_str(&current.life_cycle.target_close_date, "%Y-%m-%d")
-            .is_ok_and(|d| d >= today)
-    {
+    if close_date_clamped && is_current(&current.life_cycle.target_close_date, today) {
         desired.life_cycle.target_close_date = current.life_cycle.target_close_date.clone();
     }
     match existing.review_status.as_deref() {
@@ -120,6 +124,11 @@ pub fn reconcile(
     kept
 }
 
+/// A `YYYY-MM-DD` date that is today or later.
+fn is_current(date: &str, today: NaiveDate) -> bool {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| d >= today)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -175,7 +184,7 @@ mod tests {
         );
         let mut d = fields("https://b.example", "Lyon", "Qualified", "2027-02-01");
         let wanted = d.clone();
-        assert!(reconcile(&e, &mut d, false, today()).is_empty());
+        assert!(reconcile(&e, &mut d, false, "2027-02-22", today()).is_empty());
         assert_eq!(d, wanted);
     }
 
@@ -186,7 +195,7 @@ mod tests {
             fields("https://a.example", "Paris", "Prospect", "2027-01-01"),
         );
         let mut d = fields("https://b.example", "Lyon", "Qualified", "2027-02-01");
-        let kept = reconcile(&e, &mut d, false, today());
+        let kept = reconcile(&e, &mut d, false, "2027-02-22", today());
         assert_eq!(kept, ["WebsiteUrl cannot change after approval"]);
         assert_eq!(d.account.website_url.as_deref(), Some("https://a.example"));
         assert_eq!(
@@ -204,7 +213,7 @@ mod tests {
             fields("https://a.example", "Paris", "Prospect", "2027-01-01"),
         );
         let mut d = fields("https://b.example", "Lyon", "Qualified", "2027-02-01");
-        let kept = reconcile(&e, &mut d, false, today());
+        let kept = reconcile(&e, &mut d, false, "2027-02-22", today());
         assert_eq!(kept.len(), 1);
         assert_eq!(d.account.website_url.as_deref(), Some("https://b.example"));
         assert_eq!(d.account.address.city.as_deref(), Some("Lyon"));
@@ -222,7 +231,7 @@ mod tests {
             fields("https://a.example", "Paris", "Closed Lost", "2026-10-01"),
         );
         let mut d = fields("https://a.example", "Lyon", "Closed Lost", "2026-12-23");
-        let kept = reconcile(&lost, &mut d, true, today());
+        let kept = reconcile(&lost, &mut d, true, "2027-02-22", today());
         assert_eq!(d, lost.fields, "{kept:?}");
         assert_eq!(kept.len(), 1);
 
@@ -232,7 +241,7 @@ mod tests {
         );
         let mut d = fields("https://b.example", "Lyon", "Launched", "2026-12-23");
         d.project.delivery_models = vec!["SaaS or PaaS".into()];
-        reconcile(&launched, &mut d, true, today());
+        reconcile(&launched, &mut d, true, "2027-02-22", today());
         assert_eq!(
             d.life_cycle.target_close_date, "2026-10-01",
             "the close-date floor never rewrites a launched opportunity"
@@ -249,17 +258,25 @@ mod tests {
                 fields("https://a.example", "Paris", "Committed", "2027-01-01"),
             );
             let mut d = fields("https://a.example", "Paris", "Launched", "2026-11-20");
-            let kept = reconcile(&e, &mut d, false, today());
+            let kept = reconcile(&e, &mut d, false, "2027-02-22", today());
             assert_eq!(d.life_cycle.stage, "Committed", "{status}");
             assert_eq!(d.life_cycle.target_close_date, "2027-01-01", "{status}");
             assert!(kept.iter().any(|k| k.contains("Launched")), "{kept:?}");
         }
+        // A draft whose own date has passed gets the open-stage date, not the won deal's.
+        let stale = existing(
+            Some("Pending Submission"),
+            fields("https://a.example", "Paris", "Committed", "2026-11-01"),
+        );
+        let mut d = fields("https://a.example", "Paris", "Launched", "2026-11-20");
+        reconcile(&stale, &mut d, false, "2027-02-22", today());
+        assert_eq!(d.life_cycle.target_close_date, "2027-02-22");
         let approved = existing(
             Some("Approved"),
             fields("https://a.example", "Paris", "Committed", "2027-01-01"),
         );
         let mut d = fields("https://a.example", "Paris", "Launched", "2026-11-20");
-        reconcile(&approved, &mut d, false, today());
+        reconcile(&approved, &mut d, false, "2027-02-22", today());
         assert_eq!(d.life_cycle.stage, "Launched");
         assert_eq!(d.life_cycle.target_close_date, "2026-11-20");
     }
@@ -271,10 +288,10 @@ mod tests {
             fields("https://a.example", "Paris", "Prospect", "2026-12-01"),
         );
         let mut d = fields("https://a.example", "Paris", "Prospect", "2026-12-23");
-        reconcile(&e, &mut d, true, today());
+        reconcile(&e, &mut d, true, "2027-02-22", today());
         assert_eq!(d.life_cycle.target_close_date, "2026-12-01");
         let mut d = fields("https://a.example", "Paris", "Prospect", "2026-12-23");
-        reconcile(&e, &mut d, false, today());
+        reconcile(&e, &mut d, false, "2027-02-22", today());
         assert_eq!(
             d.life_cycle.target_close_date, "2026-12-23",
             "a real deal date always wins"
@@ -284,7 +301,7 @@ mod tests {
             fields("https://a.example", "Paris", "Prospect", "2026-11-01"),
         );
         let mut d = fields("https://a.example", "Paris", "Prospect", "2026-12-23");
-        reconcile(&past, &mut d, true, today());
+        reconcile(&past, &mut d, true, "2027-02-22", today());
         assert_eq!(
             d.life_cycle.target_close_date, "2026-12-23",
             "an expired date is replaced"

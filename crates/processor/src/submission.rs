@@ -160,9 +160,11 @@ pub fn missing_for_submission(
             ));
         }
     }
+    // A won deal is submitted as a draft at the stage before Launched, with the open-stage date
+    // (see `Desired::open_close_date`): its own past close date is not a problem.
     match deal.prop("closedate").and_then(values::parse_date) {
         None => missing.push("closedate".to_owned()),
-        Some(date) if date < today => {
+        Some(date) if date < today && stage != "Launched" => {
             missing.push(format!("closedate: {date} is in the past"));
         }
         Some(_) => {}

@@ -63,7 +63,7 @@ const FOLLOW_MAX_PAUSE: Duration = Duration::from_secs(4);
 #[error("{reason}")]
 pub struct Retry {
     pub reason: String,
-    /// The partner account's Partner Central quota refused a call (throttled after the SDK's
+    /// The partner account's Partner Central quota refused a call (still throttled after the
     /// retries, or the 24-hour quota is spent): the event is handed back, never failed for it.
     pub quota: bool,
 }
@@ -81,6 +81,13 @@ impl From<CrmError> for Retry {
     fn from(e: CrmError) -> Self {
         Retry::new(e.to_string())
     }
+}
+
+/// What the submission step found: a FAILED task to keep showing (the draft still follows
+/// the deal), or an ordinary step.
+enum SubmissionStep {
+    Failed(Box<ExistingOpportunity>, SubmissionTask),
+    Step(Step),
 }
 
 /// What an opportunity step decided: the record's result, or go on with the opportunity as it
@@ -205,9 +212,14 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         let token = client_token(self.settings.catalog.as_str(), portal_id, &deal_id);
         let mut fields = fields.clone();
         if fields.life_cycle.stage == "Launched" {
-            // Launched needs AWS's approval first; the draft starts at the stage before it.
+            // Launched needs AWS's approval first; the draft starts at the stage before it,
+            // with a date an open stage may carry.
             fields.life_cycle.stage = "Committed".to_owned();
             fields.project.sales_activities = mapping::sales_activities("Committed");
+            fields
+                .life_cycle
+                .target_close_date
+                .clone_from(&desired.open_close_date);
         }
         let created = match self.opportunities.create(&fields, &token).await {
             Ok(created) => created,
@@ -294,10 +306,10 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             Step::Continue(existing, _) => *existing,
             Step::Done(result) => return Ok(result),
         };
-        let existing = match self
-            .submission_step(snapshot, existing, desired, deadline, adopting)
-            .await?
-        {
+        let (step, failure) = self
+            .submission_step(snapshot, existing, desired, deadline)
+            .await?;
+        let existing = match step {
             Step::Continue(existing, _) => *existing,
             Step::Done(result) => return Ok(result),
         };
@@ -308,7 +320,8 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             Step::Continue(existing, writes) => (*existing, writes),
             Step::Done(result) => return Ok(result),
         };
-        self.report_state(snapshot, &existing, writes, None).await
+        self.report_state(snapshot, &existing, writes, None, failure.as_ref())
+            .await
     }
 
     async fn read_opportunity(&self, snapshot: &mut DealSnapshot, id: &str) -> Result<Step, Retry> {
@@ -334,22 +347,38 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
 
     /// While the opportunity is a draft: a task already started (by an earlier attempt, another
     /// instance, or the partner's console) is looked up before anything else and finished; a
-    /// FAILED one is reported once; otherwise, if the trigger asks for it, the deal is checked,
-    /// the draft brought up to date and one task started.
+    /// FAILED one is returned to be shown on the deal while the draft goes on following it;
+    /// otherwise, if the trigger asks for it, the deal is checked, the draft brought up to date
+    /// and one task started.
     async fn submission_step(
         &self,
         snapshot: &mut DealSnapshot,
         existing: ExistingOpportunity,
         desired: &Desired,
         deadline: Instant,
-        adopting: bool,
-    ) -> Result<Step, Retry> {
+    ) -> Result<(Step, Option<SubmissionTask>), Retry> {
+        let step = self
+            .submission(snapshot, existing, desired, deadline)
+            .await?;
+        Ok(match step {
+            SubmissionStep::Failed(existing, task) => (Step::Continue(existing, 0), Some(task)),
+            SubmissionStep::Step(step) => (step, None),
+        })
+    }
+
+    async fn submission(
+        &self,
+        snapshot: &mut DealSnapshot,
+        existing: ExistingOpportunity,
+        desired: &Desired,
+        deadline: Instant,
+    ) -> Result<SubmissionStep, Retry> {
         let draft = existing
             .review_status
             .as_deref()
             .is_none_or(|s| s == "Pending Submission");
         if !draft || self.settings.submit_trigger == SubmitTrigger::Off {
-            return Ok(Step::Continue(Box::new(existing), 0));
+            return Ok(SubmissionStep::Step(Step::Continue(Box::new(existing), 0)));
         }
         // A task may exist whatever the deal says (a crash before the write-back, the console):
         // look whenever a submission is asked for or the deal shows one under way or failed.
@@ -359,7 +388,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             || matches!(status, Some("submitting" | "error"))
             || submission::wants_submission(&self.settings, snapshot, desired, None);
         if !look {
-            return Ok(Step::Continue(Box::new(existing), 0));
+            return Ok(SubmissionStep::Step(Step::Continue(Box::new(existing), 0)));
         }
         let tasks = self
             .opportunities
@@ -372,28 +401,30 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 return self
                     .follow(snapshot, existing, task.clone(), deadline, 0)
                     .await
-                    .map(Step::Done);
+                    .map(|r| SubmissionStep::Step(Step::Done(r)));
             }
             Some(task) if task.state == TaskState::Complete => {
                 // Submitted: the review status moved on; read it.
-                return self.read_opportunity(snapshot, &existing.id).await;
-            }
-            // A failure is shown once (aws_submit cleared) and stays on the deal until a person
-            // submits again by ticking aws_submit while it is shown.
-            Some(task) if !ticked || !submission::failure_shown(snapshot, task) => {
                 return self
-                    .report_failure(snapshot, &existing, task)
+                    .read_opportunity(snapshot, &existing.id)
                     .await
-                    .map(Step::Done);
+                    .map(SubmissionStep::Step);
+            }
+            // A failure stays on the deal (aws_submit cleared once) while the draft goes on
+            // following the deal, until a person submits again by ticking aws_submit while the
+            // failure is shown. Ticked but not shown yet: the tick is the request that failed.
+            Some(task) if !ticked || !submission::failure_shown(snapshot, task) => {
+                return Ok(SubmissionStep::Failed(Box::new(existing), task.clone()));
             }
             _ => {}
         }
         if !submission::wants_submission(&self.settings, snapshot, desired, latest.as_ref()) {
-            return Ok(Step::Continue(Box::new(existing), 0));
+            return Ok(SubmissionStep::Step(Step::Continue(Box::new(existing), 0)));
         }
         let submission = submission::submission(&self.settings, snapshot);
-        let has_solution =
-            !existing.solutions.is_empty() || (adopting && self.opportunities.has_solution());
+        // Linked before a solution was configured: it is associated once the rest passes.
+        let associate = existing.solutions.is_empty() && self.opportunities.has_solution();
+        let has_solution = !existing.solutions.is_empty() || associate;
         let missing = submission::missing_for_submission(
             snapshot,
             desired,
@@ -406,15 +437,15 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             return self
                 .data_error(snapshot, Some(existing.id.clone()), reason)
                 .await
-                .map(Step::Done);
+                .map(|r| SubmissionStep::Step(Step::Done(r)));
         }
         // AWS reviews what the opportunity holds: bring the draft up to date first.
         let (existing, mut writes) = match self
-            .update_to_match(snapshot, existing, desired, adopting)
+            .update_to_match(snapshot, existing, desired, associate)
             .await?
         {
             Step::Continue(existing, writes) => (*existing, writes),
-            done @ Step::Done(_) => return Ok(done),
+            done @ Step::Done(_) => return Ok(SubmissionStep::Step(done)),
         };
         let attempt = tasks
             .iter()
@@ -457,17 +488,20 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 }
             }
             Err(e @ OpportunityError::Invalid(_)) => {
+                // Refused outright: shown like a FAILED task, and not asked again on every
+                // event (aws_submit cleared).
                 let reason = format!("submission to AWS refused: {e}");
-                return self
-                    .data_error(snapshot, Some(existing.id.clone()), reason)
-                    .await
-                    .map(Step::Done);
+                let mut result = self
+                    .submission_refused(snapshot, &existing, &reason)
+                    .await?;
+                result.writes += writes;
+                return Ok(SubmissionStep::Step(Step::Done(result)));
             }
             Err(e) => return Err(pc_retry(e)),
         };
         self.follow(snapshot, existing, task, deadline, writes)
             .await
-            .map(Step::Done)
+            .map(|r| SubmissionStep::Step(Step::Done(r)))
     }
 
     /// Looks at a submission task until it ends or this record's follow budget is spent. A
@@ -492,7 +526,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                         Step::Done(result) => return Ok(result),
                     };
                     return self
-                        .report_state(snapshot, &existing, writes, Some(Outcome::Submitted))
+                        .report_state(snapshot, &existing, writes, Some(Outcome::Submitted), None)
                         .await;
                 }
                 TaskState::Failed => {
@@ -540,25 +574,35 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
     }
 
     /// A FAILED task on the deal: AWS's reason code and message, and `aws_submit` cleared so a
-    /// person can submit again once the deal is fixed.
+    /// person can submit again after fixing the deal.
     async fn report_failure(
         &self,
         snapshot: &mut DealSnapshot,
         existing: &ExistingOpportunity,
         task: &SubmissionTask,
     ) -> Result<DealResult, Retry> {
-        let reason = submission::failure_text(task);
         tracing::warn!(
             opportunity_id = existing.id.as_str(),
             task_id = task.id.as_str(),
             reason_code = task.reason_code.as_deref().unwrap_or(""),
             "submission task failed"
         );
+        self.submission_refused(snapshot, existing, &submission::failure_text(task))
+            .await
+    }
+
+    /// A submission AWS would not take, on the deal (`error`), with `aws_submit` cleared.
+    async fn submission_refused(
+        &self,
+        snapshot: &mut DealSnapshot,
+        existing: &ExistingOpportunity,
+        reason: &str,
+    ) -> Result<DealResult, Retry> {
         let mut props = BTreeMap::new();
         props.insert("aws_sync_status".to_owned(), "error".to_owned());
         props.insert(
             "aws_sync_error".to_owned(),
-            values::truncate_clean(&reason, SYNC_ERROR_MAX),
+            values::truncate_clean(reason, SYNC_ERROR_MAX),
         );
         if submission::is_checked(snapshot.deal.prop(SUBMIT_PROPERTY)) {
             props.insert(SUBMIT_PROPERTY.to_owned(), "false".to_owned());
@@ -567,7 +611,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         Ok(DealResult::new(
             Outcome::DataError,
             Some(existing.id.clone()),
-            reason,
+            reason.to_owned(),
         ))
     }
 
@@ -598,7 +642,13 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 }
             }
             let today = self.clock.today();
-            for kept in reconcile(&existing, &mut fields, desired.close_date_clamped, today) {
+            for kept in reconcile(
+                &existing,
+                &mut fields,
+                desired.close_date_clamped,
+                &desired.open_close_date,
+                today,
+            ) {
                 tracing::info!(
                     opportunity_id = existing.id.as_str(),
                     review = review.as_str(),
@@ -657,11 +707,18 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         existing: &ExistingOpportunity,
         writes: u64,
         outcome: Option<Outcome>,
+        failure: Option<&SubmissionTask>,
     ) -> Result<DealResult, Retry> {
         let id = existing.id.as_str();
         let review = existing.review_status.clone().unwrap_or_default();
         let comments = review_comments(existing);
+        let draft = review.is_empty() || review == "Pending Submission";
         let (status, message, state_outcome) = match review.as_str() {
+            _ if draft && failure.is_some() => (
+                "error",
+                failure.map(submission::failure_text).unwrap_or_default(),
+                Outcome::DataError,
+            ),
             "Submitted" | "In review" => (
                 "blocked",
                 format!(
@@ -685,19 +742,19 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             ),
             _ => ("synced", String::new(), Outcome::Unchanged),
         };
-        self.write_back(
-            snapshot,
-            status_props(
-                id,
-                &existing.fields.project.title,
-                status,
-                &message,
-                &review,
-                &comments,
-            ),
-            writes > 0,
-        )
-        .await?;
+        let mut props = status_props(
+            id,
+            &existing.fields.project.title,
+            status,
+            &message,
+            &review,
+            &comments,
+        );
+        if status == "error" && submission::is_checked(snapshot.deal.prop(SUBMIT_PROPERTY)) {
+            // The failure is shown for the first time: the tick that asked for it is spent.
+            props.insert(SUBMIT_PROPERTY.to_owned(), "false".to_owned());
+        }
+        self.write_back(snapshot, props, writes > 0).await?;
         let outcome = outcome.unwrap_or(if writes > 0 {
             Outcome::Updated
         } else {

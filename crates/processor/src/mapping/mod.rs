@@ -49,6 +49,10 @@ pub struct Desired {
     /// The deal's close date was missing or too early and TargetCloseDate was set to
     /// today + `close_date_min_days` instead.
     pub close_date_clamped: bool,
+    /// The close date an *open* stage may carry: the deal's when it is far enough ahead, else
+    /// the floor. Used when a won deal's Launched must wait for approval: its own (past) date
+    /// would be refused on an open stage.
+    pub open_close_date: String,
 }
 
 /// Why a deal cannot become an opportunity; each entry names the HubSpot property to fix.
@@ -158,13 +162,14 @@ pub fn desired_opportunity(
     // A won or lost deal closed on its own date, past or not: Partner Central accepts a past
     // TargetCloseDate on a Launched or Closed Lost opportunity, and the floor would invent one.
     let closing = stage == "Launched" || stage == "Closed Lost";
+    let (open_close, open_clamped) = values::target_close_date(
+        deal.prop("closedate"),
+        today,
+        u64::try_from(settings.close_date_min_days).unwrap_or(0),
+    );
     let (close, clamped) = match deal.prop("closedate").and_then(values::parse_date) {
         Some(date) if closing => (date, false),
-        _ => values::target_close_date(
-            deal.prop("closedate"),
-            today,
-            u64::try_from(settings.close_date_min_days).unwrap_or(0),
-        ),
+        _ => (open_close, open_clamped),
     };
     if clamped {
         adjustments.push(format!(
@@ -248,6 +253,7 @@ pub fn desired_opportunity(
         fields,
         adjustments,
         close_date_clamped: clamped,
+        open_close_date: open_close.format("%Y-%m-%d").to_string(),
     })
 }
 

@@ -54,9 +54,9 @@ const MAX_LOOKUP_SUMMARIES: usize = 2000;
 
 /// Read actions per second of the partner account (Get, List).
 pub const ACCOUNT_READS_PER_SECOND: f64 = 10.0;
-/// Attempts of one write: a throttled attempt waits for the next write slot (see
-/// [`WriteSlots`]), a transient failure for a short backoff. Six throttled attempts span about
-/// a dozen seconds with two lanes.
+/// Attempts of one write: a throttled attempt waits for this instance's next free write slot
+/// (see [`WriteSlots`]; behind the instance's other waiting writers), a transient failure for
+/// a short backoff.
 pub const WRITE_ATTEMPTS: u32 = 6;
 
 #[derive(Debug)]
@@ -443,7 +443,8 @@ where
         "ConflictException" => OpportunityError::Conflict(message),
         "ResourceNotFoundException" => OpportunityError::NotFound(message),
         "AccessDeniedException" => OpportunityError::AccessDenied(message),
-        // Still throttled after the SDK's own retries, or the daily quota is spent.
+        // Throttled (writes: after our own attempts in write slots; reads: after the SDK's
+        // retries), or the 24-hour quota is spent.
         "ThrottlingException" | "ServiceQuotaExceededException" => {
             OpportunityError::Throttled(message)
         }

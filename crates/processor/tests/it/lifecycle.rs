@@ -201,14 +201,10 @@ async fn a_slow_task_leaves_the_deal_submitting_and_a_failed_one_is_reported() {
         .expect("console edit");
     clock.advance(Duration::from_secs(11));
 
+    // The failure is shown and, in the same sync, the draft follows the deal again (the
+    // console's EUR is replaced by the deal's USD).
     let report = sync("m2").await;
-    assert_eq!(
-        outcomes(&report),
-        ["data_error"],
-        "{:?} {:#?}",
-        report.outcomes,
-        env.pc.calls()
-    );
+    assert_eq!(outcomes(&report), ["updated"], "{:?}", report.outcomes);
     let error = deal_prop(&env, &deal, "aws_sync_error").unwrap();
     assert!(error.contains("OpportunityValidationFailed"), "{error}");
     assert_eq!(
@@ -227,6 +223,10 @@ async fn a_slow_task_leaves_the_deal_submitting_and_a_failed_one_is_reported() {
     assert_eq!(outcomes(&report), ["data_error"], "{:?}", report.outcomes);
     assert_eq!(env.pc.call_count(TASK), 1);
     assert_eq!(deal_prop(&env, &deal, "aws_sync_error").unwrap(), error);
+    assert_eq!(
+        deal_prop(&env, &deal, "aws_sync_status").as_deref(),
+        Some("error")
+    );
 
     // A person ticks it again: the draft is brought back to the deal (USD) and a second task,
     // with a new token, submits it.
@@ -480,6 +480,43 @@ async fn won_and_lost_deals_close_the_opportunity_and_are_never_refused() {
     assert_eq!(
         deal_prop(&env, &lost, "aws_sync_status").as_deref(),
         Some("synced")
+    );
+}
+
+#[tokio::test]
+async fn a_deal_won_yesterday_still_gets_a_draft_opportunity() {
+    let env = env().await;
+    let deal = env.ids.deal_acme.clone();
+    let yesterday = (Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    env.hubspot.upsert(
+        ObjectType::Deal,
+        &deal,
+        [
+            ("dealstage", "closedwon"),
+            ("closedate", yesterday.as_str()),
+        ],
+    );
+    let report = run(&env, &[object_event("m1", "deal.creation", &deal)]).await;
+    assert_eq!(outcomes(&report), ["created"], "{:?}", report.outcomes);
+    let id = report.outcomes[0].opportunity_id.clone().unwrap();
+    let opp = env.pc.opportunity(&id).unwrap();
+    assert_eq!(
+        opp["LifeCycle"]["Stage"], "Committed",
+        "Launched waits for approval"
+    );
+    assert!(
+        opp["LifeCycle"]["TargetCloseDate"].as_str().unwrap() > yesterday.as_str(),
+        "an open stage carries a date ahead: {}",
+        opp["LifeCycle"]["TargetCloseDate"]
+    );
+    let report = run(&env, &[deal_change("m2", &deal, "amount", "1")]).await;
+    assert!(failures(&report).is_empty());
+    assert_eq!(
+        refused_updates(&env),
+        0,
+        "no update refused for its date either"
     );
 }
 
