@@ -14,23 +14,6 @@ use super::scenarios::{
     the_opportunity,
 };
 
-/// A deal property change made in HubSpot and its webhook; returns the records it caused.
-async fn edit(
-    demo: &mut Demo<'_>,
-    deal: &str,
-    property: &str,
-    value: &str,
-) -> anyhow::Result<Vec<crate::status::RecordView>> {
-    demo.pipeline
-        .sandbox()?
-        .hubspot
-        .upsert(ObjectType::Deal, deal, [(property, value)]);
-    let event = demo
-        .events
-        .property_change("deal", numeric(deal)?, property, value);
-    Ok(demo.deliver(&[event], 200).await?.1)
-}
-
 fn reviewer(demo: &Demo<'_>, id: &str, decision: AwsReview) -> anyhow::Result<String> {
     let step = match &decision {
         AwsReview::StartReview => "starts the review",
@@ -62,7 +45,9 @@ pub(super) async fn submission_and_review(
     let id = ensure_created(demo, scenario, &deal).await?;
 
     // A person ticks "Submit to AWS": the task runs at AWS for a while, the processor follows it.
-    let records = edit(demo, &deal, "aws_submit", "true").await?;
+    let records = demo
+        .edit(ObjectType::Deal, &deal, "aws_submit", "true")
+        .await?;
     let r = expect_outcome(&records, &deal, "submitted")?;
     demo.note(
         scenario,
@@ -75,7 +60,14 @@ pub(super) async fn submission_and_review(
     // AWS reviews; meanwhile the deal moves on a stage: the edit waits.
     let line = reviewer(demo, &id, AwsReview::StartReview)?;
     demo.note(scenario, line, "In review", "-");
-    let records = edit(demo, &deal, "dealstage", "presentationscheduled").await?;
+    let records = demo
+        .edit(
+            ObjectType::Deal,
+            &deal,
+            "dealstage",
+            "presentationscheduled",
+        )
+        .await?;
     let r = expect_outcome(&records, &deal, "blocked")?;
     demo.note(
         scenario,
@@ -98,7 +90,14 @@ pub(super) async fn submission_and_review(
         },
     )?;
     demo.note(scenario, line, "Action Required", "-");
-    let records = edit(demo, &deal, "hs_next_step", "Call AWS about the review").await?;
+    let records = demo
+        .edit(
+            ObjectType::Deal,
+            &deal,
+            "hs_next_step",
+            "Call AWS about the review",
+        )
+        .await?;
     let r = expect_outcome(&records, &deal, "action_required")?;
     let comments = deal_property(demo, &deal, "aws_review_comments")?.unwrap_or_default();
     ensure!(
@@ -114,15 +113,14 @@ pub(super) async fn submission_and_review(
 
     // The fix: only what AWS allows in this state is sent, and the opportunity is back in review.
     let company = demo.ids.company_acme.clone();
-    let website = "https://www.acmeanalytics.co";
-    demo.pipeline
-        .sandbox()?
-        .hubspot
-        .upsert(ObjectType::Company, &company, [("website", website)]);
-    let event = demo
-        .events
-        .property_change("company", numeric(&company)?, "website", website);
-    let (_, records) = demo.deliver(&[event], 200).await?;
+    let records = demo
+        .edit(
+            ObjectType::Company,
+            &company,
+            "website",
+            "https://www.acmeanalytics.co",
+        )
+        .await?;
     let r = expect_outcome(&records, &company, "updated")?;
     demo.note(
         scenario,
@@ -140,13 +138,14 @@ pub(super) async fn submission_and_review(
     reviewer(demo, &id, AwsReview::StartReview)?;
     let line = reviewer(demo, &id, AwsReview::Approve)?;
     demo.note(scenario, line, "Approved", "-");
-    let records = edit(
-        demo,
-        &deal,
-        "hs_next_step",
-        "Kick-off with the AWS account team",
-    )
-    .await?;
+    let records = demo
+        .edit(
+            ObjectType::Deal,
+            &deal,
+            "hs_next_step",
+            "Kick-off with the AWS account team",
+        )
+        .await?;
     let r = expect_outcome(&records, &deal, "updated")?;
     demo.note(
         scenario,
@@ -162,7 +161,9 @@ pub(super) async fn submission_and_review(
     expect_prop(demo, &deal, "aws_review_status", "Approved")?;
 
     // Won.
-    let records = edit(demo, &deal, "dealstage", "closedwon").await?;
+    let records = demo
+        .edit(ObjectType::Deal, &deal, "dealstage", "closedwon")
+        .await?;
     let r = expect_outcome(&records, &deal, "updated")?;
     demo.note(
         scenario,
@@ -196,7 +197,7 @@ pub(super) async fn rejected(demo: &mut Demo<'_>, scenario: &'static str) -> any
     )?;
     demo.note(scenario, line, "Rejected", "-");
     for amount in ["120000", "130000"] {
-        let records = edit(demo, &deal, "amount", amount).await?;
+        let records = demo.edit(ObjectType::Deal, &deal, "amount", amount).await?;
         let r = expect_outcome(&records, &deal, "rejected")?;
         demo.note(
             scenario,

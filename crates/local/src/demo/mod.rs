@@ -9,7 +9,7 @@ mod scenarios;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use sandbox::hubspot::DemoIds;
+use sandbox::hubspot::{DemoIds, ObjectType};
 use serde_json::Value;
 
 pub use scenarios::Scenario;
@@ -114,6 +114,31 @@ impl<'a> Demo<'a> {
         );
         self.settle().await?;
         Ok((delivery, self.records_since(mark)))
+    }
+
+    /// Sets one property of a deal or company in HubSpot, as a person would, and delivers its
+    /// `propertyChange` webhook; returns the records processed meanwhile.
+    pub(crate) async fn edit(
+        &mut self,
+        object: ObjectType,
+        id: &str,
+        property: &str,
+        value: &str,
+    ) -> anyhow::Result<Vec<RecordView>> {
+        let kind = match object {
+            ObjectType::Deal => "deal",
+            ObjectType::Company => "company",
+            other => anyhow::bail!("the demo edits deals and companies, not {other:?}"),
+        };
+        self.pipeline
+            .sandbox()?
+            .hubspot
+            .upsert(object, id, [(property, value)]);
+        let numeric = id
+            .parse()
+            .with_context(|| format!("object id {id} is not numeric"))?;
+        let event = self.events.property_change(kind, numeric, property, value);
+        Ok(self.deliver(&[event], 200).await?.1)
     }
 
     pub(crate) async fn settle(&self) -> anyhow::Result<()> {

@@ -198,12 +198,9 @@ pub async fn ensure_created(
 async fn property_change(demo: &mut Demo<'_>, scenario: &'static str) -> anyhow::Result<()> {
     let deal = demo.ids.deal_acme.clone();
     ensure_created(demo, scenario, &deal).await?;
-    let hubspot = &demo.pipeline.sandbox()?.hubspot;
-    hubspot.upsert(ObjectType::Deal, &deal, [("amount", "275000")]);
-    let event = demo
-        .events
-        .property_change("deal", numeric(&deal)?, "amount", "275000");
-    let (_, records) = demo.deliver(&[event], 200).await?;
+    let records = demo
+        .edit(ObjectType::Deal, &deal, "amount", "275000")
+        .await?;
     let r = expect_outcome(&records, &deal, "updated")?;
     demo.note(
         scenario,
@@ -224,15 +221,14 @@ async fn company_change(demo: &mut Demo<'_>, scenario: &'static str) -> anyhow::
     let deal = demo.ids.deal_acme.clone();
     let company = demo.ids.company_acme.clone();
     ensure_created(demo, scenario, &deal).await?;
-    let website = "https://www.acme-analytics.io";
-    demo.pipeline
-        .sandbox()?
-        .hubspot
-        .upsert(ObjectType::Company, &company, [("website", website)]);
-    let event = demo
-        .events
-        .property_change("company", numeric(&company)?, "website", website);
-    let (_, records) = demo.deliver(&[event], 200).await?;
+    let records = demo
+        .edit(
+            ObjectType::Company,
+            &company,
+            "website",
+            "https://www.acme-analytics.io",
+        )
+        .await?;
     let r = expect_outcome(&records, &company, "updated")?;
     demo.note(
         scenario,
