@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use events::{ManualClock, SystemClock};
-use processor::{Catalog, DEFAULT_SLOT, SubmitTrigger, SyncSettings, WriteSlots};
+use processor::{BatchReport, Catalog, DEFAULT_SLOT, SubmitTrigger, SyncSettings, WriteSlots};
 use sandbox::hubspot::ObjectType;
 use sandbox::partner_central::{AwsReview, PartnerCentralConfig, PartnerCentralFake};
 
@@ -19,6 +19,13 @@ const TASK: &str = "StartEngagementFromOpportunityTask";
 fn tick(env: &Env, deal: &str) {
     env.hubspot
         .upsert(ObjectType::Deal, deal, [("aws_submit", "true")]);
+}
+
+/// A person sets one deal property in HubSpot; its `deal.propertyChange` is synced.
+async fn edit(env: &Env, message_id: &str, deal: &str, property: &str, value: &str) -> BatchReport {
+    env.hubspot
+        .upsert(ObjectType::Deal, deal, [(property, value)]);
+    run(env, &[deal_change(message_id, deal, property, value)]).await
 }
 
 /// Creates the opportunity of `deal` (no submission) and returns its id.
@@ -281,9 +288,7 @@ async fn an_edit_made_during_review_is_sent_after_approval() {
     let deal = env.ids.deal_acme.clone();
     let id = in_review(&env, &deal).await;
 
-    env.hubspot
-        .upsert(ObjectType::Deal, &deal, [("amount", "310000")]);
-    let report = run(&env, &[deal_change("m2", &deal, "amount", "310000")]).await;
+    let report = edit(&env, "m2", &deal, "amount", "310000").await;
     assert_eq!(outcomes(&report), ["blocked"]);
     assert_eq!(env.pc.call_count("UpdateOpportunity"), 0);
     let waiting = deal_prop(&env, &deal, "aws_sync_error").unwrap();
@@ -401,13 +406,7 @@ async fn a_rejected_opportunity_is_final() {
         },
     );
     for (i, amount) in ["1", "2", "3"].iter().enumerate() {
-        env.hubspot
-            .upsert(ObjectType::Deal, &deal, [("amount", *amount)]);
-        let report = run(
-            &env,
-            &[deal_change(&format!("r{i}"), &deal, "amount", amount)],
-        )
-        .await;
+        let report = edit(&env, &format!("r{i}"), &deal, "amount", amount).await;
         assert_eq!(outcomes(&report), ["rejected"]);
         assert!(
             failures(&report).is_empty(),
@@ -452,17 +451,13 @@ async fn won_and_lost_deals_close_the_opportunity_and_are_never_refused() {
         "the deal's own close date, not the floor"
     );
     // After Launched: edits the API refuses are not sent; days pass, nothing loops.
-    env.hubspot
-        .upsert(ObjectType::Deal, &deal, [("amount", "999")]);
-    let report = run(&env, &[deal_change("m3", &deal, "amount", "999")]).await;
+    let report = edit(&env, "m3", &deal, "amount", "999").await;
     assert_eq!(outcomes(&report), ["unchanged"], "{:?}", report.outcomes);
 
     // A lost draft: Closed Lost with the default reason, then nothing more is sent.
     let lost = env.ids.deal_nordwind.clone();
     let lost_id = linked(&env, &lost).await;
-    env.hubspot
-        .upsert(ObjectType::Deal, &lost, [("dealstage", "closedlost")]);
-    let report = run(&env, &[deal_change("m4", &lost, "dealstage", "closedlost")]).await;
+    let report = edit(&env, "m4", &lost, "dealstage", "closedlost").await;
     assert_eq!(outcomes(&report), ["updated"], "{:?}", report.outcomes);
     let opp = env.pc.opportunity(&lost_id).unwrap();
     assert_eq!(opp["LifeCycle"]["Stage"], "Closed Lost");
@@ -525,9 +520,7 @@ async fn a_won_draft_is_not_launched_before_approval() {
     let env = env().await;
     let deal = env.ids.deal_acme.clone();
     let id = linked(&env, &deal).await;
-    env.hubspot
-        .upsert(ObjectType::Deal, &deal, [("dealstage", "closedwon")]);
-    let report = run(&env, &[deal_change("m1", &deal, "dealstage", "closedwon")]).await;
+    let report = edit(&env, "m1", &deal, "dealstage", "closedwon").await;
     assert!(failures(&report).is_empty());
     assert_eq!(refused_updates(&env), 0);
     assert_eq!(
