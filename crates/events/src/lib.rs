@@ -30,9 +30,10 @@ pub const REJECTED_REASON_ATTRIBUTE: &str = "RejectedReason";
 
 /// HubSpot deal properties owned by the sync (README, "Properties the sync writes"). Changes to
 /// these are our own write-back echoing through webhooks and never need a Partner Central write.
-/// The sync also writes `aws_submit` (cleared after a failed submission) but does not own it:
-/// a person sets it, so its changes must reach the processor.
-pub const SYNC_OWNED_PROPERTIES: [&str; 7] = [
+/// The sync also writes `aws_submit` (cleared after a failed submission) and
+/// `aws_involvement_type` (AWS's value mirrored after submission) but does not own them: a person
+/// sets them, so their changes must reach the processor.
+pub const SYNC_OWNED_PROPERTIES: [&str; 11] = [
     "aws_opportunity_id",
     "aws_opportunity_title",
     "aws_sync_status",
@@ -40,4 +41,8 @@ pub const SYNC_OWNED_PROPERTIES: [&str; 7] = [
     "aws_review_status",
     "aws_review_comments",
     "aws_last_synced_at",
+    "aws_seller_stage",
+    "aws_seller_next_steps",
+    "aws_engagement_score",
+    "aws_team",
 ];

@@ -84,6 +84,8 @@ pub const SYNC_STATUS_OPTIONS: [(&str, &str); 6] = [
 
 /// HubSpot's bool options.
 const CHECKBOX: [(&str, &str); 2] = [("true", "Yes"), ("false", "No")];
+/// `Insights.EngagementScore` of GetAwsOpportunitySummary.
+const ENGAGEMENT_SCORES: [&str; 3] = ["High", "Medium", "Low"];
 
 const fn property(
     name: &'static str,
@@ -168,6 +170,38 @@ pub const SYNC_DEAL_PROPERTIES: [DealProperty; 17] = {
             Options::None,
             Written,
             "Set by the sync: AWS's review comments and reason (Action Required, Rejected).",
+        ),
+        property(
+            "aws_seller_stage",
+            "AWS seller stage",
+            TEXT,
+            Options::None,
+            Written,
+            "Set by the sync: AWS's own stage of the opportunity (GetAwsOpportunitySummary), once submitted.",
+        ),
+        property(
+            "aws_seller_next_steps",
+            "AWS seller next steps",
+            MULTI_LINE,
+            Options::None,
+            Written,
+            "Set by the sync: AWS's next steps for the opportunity, once submitted.",
+        ),
+        property(
+            "aws_engagement_score",
+            "AWS engagement score",
+            SELECT,
+            Options::Values(&ENGAGEMENT_SCORES),
+            Written,
+            "Set by the sync: AWS's engagement score (High, Medium, Low), once AWS has scored it.",
+        ),
+        property(
+            "aws_team",
+            "AWS team",
+            MULTI_LINE,
+            Options::None,
+            Written,
+            "Set by the sync: the AWS people on the opportunity, one per line (role, name, e-mail).",
         ),
         property(
             "aws_submit",
