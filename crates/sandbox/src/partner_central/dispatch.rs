@@ -16,9 +16,10 @@ use crate::lock;
 
 fn class_of(operation: &str) -> Option<Class> {
     match operation {
-        "GetOpportunity" | "ListOpportunities" | "ListEngagementFromOpportunityTasks" => {
-            Some(Class::Read)
-        }
+        "GetOpportunity"
+        | "ListOpportunities"
+        | "ListEngagementFromOpportunityTasks"
+        | "GetAwsOpportunitySummary" => Some(Class::Read),
         "CreateOpportunity"
         | "UpdateOpportunity"
         | "AssociateOpportunity"

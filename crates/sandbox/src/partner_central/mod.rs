@@ -23,7 +23,9 @@
 //! (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/working-with-opportunity-updates.html>)
 //! and quotas (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html>).
 
+mod aws_summary;
 mod dispatch;
+mod eventbridge;
 mod formats;
 mod limits;
 mod ops;
@@ -47,6 +49,8 @@ use chrono::{DateTime, Utc};
 use events::{Clock, SystemClock};
 use serde_json::Value;
 
+pub use aws_summary::{AwsSummaryChange, AwsTeamMember};
+pub use eventbridge::EVENT_SOURCE;
 pub use limits::{PartnerCentralFault, Rate};
 pub use reviewer::AwsReview;
 
@@ -61,6 +65,10 @@ const ACCOUNT_ID: &str = "111122223333";
 /// The real task takes seconds (it creates an engagement, a resource snapshot and an
 /// invitation before submitting); long enough for a client to observe `IN_PROGRESS`.
 pub const DEFAULT_SUBMISSION_DELAY: Duration = Duration::from_secs(2);
+
+/// How often the fake finishes due submission tasks on its own, so their end (and its event)
+/// happens without a client having to read anything, as AWS's asynchronous task does.
+const SETTLE_TICK: Duration = Duration::from_millis(50);
 
 /// Start-up settings. `Default`: the real quotas and the real UTC clock.
 #[derive(Clone)]
@@ -130,6 +138,16 @@ pub enum SandboxError {
         from: String,
         to: String,
     },
+    /// AWS has no side of an opportunity until a submission completes.
+    #[error("opportunity {0} has not been submitted: AWS has no opportunity for it yet")]
+    NotSubmitted(String),
+    /// A value outside the SDK enum's list.
+    #[error("{field}: \"{value}\" is not one of {allowed}")]
+    InvalidValue {
+        field: String,
+        value: String,
+        allowed: String,
+    },
 }
 
 #[derive(Default)]
@@ -167,6 +185,31 @@ impl Shared {
 pub struct PartnerCentralFake {
     shared: Arc<Shared>,
     server: RunningServer,
+    _settler: Settler,
+}
+
+/// The background task finishing due submission tasks; stops with the fake.
+struct Settler(tokio::task::JoinHandle<()>);
+
+impl Drop for Settler {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Settler {
+    fn spawn(shared: &Arc<Shared>) -> Self {
+        let weak = Arc::downgrade(shared);
+        Self(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SETTLE_TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(shared) = weak.upgrade() else { break };
+                drop(shared.settled());
+            }
+        }))
+    }
 }
 
 /// An SDK client for the fake (or any endpoint) with static test credentials, us-east-1 and
@@ -216,7 +259,12 @@ impl PartnerCentralFake {
             .route("/", post(dispatch::handle))
             .with_state(shared.clone());
         let server = RunningServer::spawn(router, "partner-central").await?;
-        Ok(Self { shared, server })
+        let settler = Settler::spawn(&shared);
+        Ok(Self {
+            shared,
+            server,
+            _settler: settler,
+        })
     }
 
     /// `http://127.0.0.1:<port>`, for `endpoint_url` / `AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING`.

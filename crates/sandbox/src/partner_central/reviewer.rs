@@ -7,7 +7,8 @@
 
 use aws_sdk_partnercentralselling::types::ReviewStatus;
 
-use super::{PartnerCentralFake, SandboxError};
+use super::eventbridge::DetailType;
+use super::{PartnerCentralFake, SandboxError, aws_summary};
 
 /// One decision of AWS's reviewer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +48,9 @@ impl AwsReview {
 impl PartnerCentralFake {
     /// Takes AWS's review decision on an opportunity, refusing steps the real lifecycle does
     /// not have (reviewing an unsubmitted opportunity, approving without review, deciding
-    /// twice, …). Bumps LastModifiedDate like any AWS-side change.
+    /// twice, …). Bumps LastModifiedDate (the review status is part of the opportunity) and
+    /// emits `Opportunity Updated`. Approval fills AWS's side (GetAwsOpportunitySummary) with
+    /// AWS's stage, team and engagement score unless AWS already filled it.
     pub fn review(&self, id: &str, decision: AwsReview) -> Result<(), SandboxError> {
         let mut store = self.shared.settled();
         let (from, to) = decision.step();
@@ -71,7 +74,9 @@ impl PartnerCentralFake {
             opportunity.review_comments = comments;
             opportunity.review_status_reason = reason;
             opportunity.last_modified = stamp;
+            aws_summary::on_review(opportunity, now);
         }
+        store.emit(DetailType::OpportunityUpdated, id, now);
         Ok(())
     }
 

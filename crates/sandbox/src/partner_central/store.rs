@@ -6,6 +6,8 @@ use aws_sdk_partnercentralselling::types::ReviewStatus;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
+use super::aws_summary::AwsSide;
+use super::eventbridge::{DetailType, EventBus};
 use super::submission::SubmissionTask;
 
 /// Top-level members the partner owns and UpdateOpportunity replaces wholesale.
@@ -46,6 +48,9 @@ pub(crate) struct Opportunity {
     pub related: BTreeMap<String, Vec<String>>,
     /// The engagement a completed submission task created (AWS's side of the opportunity).
     pub engagement_id: Option<String>,
+    /// AWS's own opportunity (GetAwsOpportunitySummary), from the moment a submission
+    /// completes.
+    pub aws: Option<AwsSide>,
 }
 
 /// The SDK reads dates as RFC 3339 strings ("date-time" format); milliseconds keep
@@ -187,6 +192,8 @@ pub(crate) struct Store {
     pub tasks: Vec<SubmissionTask>,
     /// (catalog, ClientToken) → the StartEngagementFromOpportunityTask body and its task id.
     pub task_tokens: HashMap<(String, String), TokenRecord>,
+    /// The default event bus Partner Central puts its events on.
+    pub bus: EventBus,
     next_id: u64,
     last_stamp: Option<DateTime<Utc>>,
 }
@@ -216,6 +223,15 @@ impl Store {
         };
         self.last_stamp = Some(stamp);
         stamp
+    }
+
+    /// Announces a change of opportunity `id` on the event bus, at `at` on the fake's clock.
+    /// Every change of an opportunity or of its AWS summary goes through here.
+    pub(crate) fn emit(&mut self, detail_type: DetailType, id: &str, at: DateTime<Utc>) {
+        if let Some(opportunity) = self.opportunities.get(id) {
+            let (catalog, arn) = (opportunity.catalog.clone(), opportunity.arn.clone());
+            self.bus.publish(detail_type, &catalog, id, &arn, at);
+        }
     }
 
     /// Looks an opportunity up within one catalog (AWS and Sandbox are separate worlds).

@@ -17,6 +17,8 @@ use aws_sdk_partnercentralselling::types::{
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 
+use super::aws_summary::AwsSide;
+use super::eventbridge::DetailType;
 use super::protocol::{Code, FieldError};
 use super::store::{Store, timestamp};
 use super::validation::{self, Report};
@@ -35,6 +37,9 @@ pub(crate) struct SubmissionTask {
     pub engagement_id: Option<String>,
     pub invitation_id: Option<String>,
     pub snapshot_job_id: Option<String>,
+    /// The request's `AwsSubmission`: what AWS's side starts with once the task completes.
+    pub involvement_type: String,
+    pub visibility: Option<String>,
 }
 
 impl SubmissionTask {
@@ -209,7 +214,12 @@ pub(crate) fn settle(store: &mut Store, now: DateTime<Utc>, delay: Duration) {
                     opportunity.review_status_reason = None;
                     opportunity.engagement_id = Some(engagement.clone());
                     opportunity.last_modified = stamp;
+                    opportunity.aws = Some(AwsSide::submitted(
+                        &task.involvement_type,
+                        task.visibility.as_deref(),
+                    ));
                 }
+                store.emit(DetailType::OpportunityUpdated, &task.opportunity_id, now);
                 let task = &mut store.tasks[i];
                 task.status = TaskStatus::Complete;
                 task.engagement_id = Some(engagement);
@@ -217,10 +227,12 @@ pub(crate) fn settle(store: &mut Store, now: DateTime<Utc>, delay: Duration) {
                 task.snapshot_job_id = Some(random_id("job-", 13));
             }
             Err((reason, message)) => {
-                let task = &mut store.tasks[i];
-                task.status = TaskStatus::Failed;
-                task.reason = Some(reason);
-                task.message = Some(message);
+                let failed = &mut store.tasks[i];
+                failed.status = TaskStatus::Failed;
+                failed.reason = Some(reason);
+                failed.message = Some(message);
+                // The partner hears of the failed submission as of any other change.
+                store.emit(DetailType::OpportunityUpdated, &task.opportunity_id, now);
             }
         }
     }

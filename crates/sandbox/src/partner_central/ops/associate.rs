@@ -6,6 +6,7 @@ use aws_sdk_partnercentralselling::types::RelatedEntityType;
 
 use super::{Outcome, catalog_and_id, internal, not_found};
 use crate::partner_central::Shared;
+use crate::partner_central::eventbridge::DetailType;
 use crate::partner_central::formats;
 use crate::partner_central::protocol::{AwsError, Code, Reason};
 use crate::partner_central::validation::Report;
@@ -100,5 +101,6 @@ pub(super) fn associate(shared: &Shared, body: &Map<String, Value>) -> Result<Ou
         .push(entity.to_owned());
     // Associations change the opportunity, so its LastModifiedDate moves too.
     opportunity.last_modified = now;
+    store.emit(DetailType::OpportunityUpdated, id, shared.clock.now());
     Ok(Outcome::write(json!({}), id.to_owned()))
 }

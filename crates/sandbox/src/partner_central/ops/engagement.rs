@@ -112,6 +112,9 @@ pub(super) fn start(shared: &Shared, body: &Map<String, Value>) -> Result<Outcom
         engagement_id: None,
         invitation_id: None,
         snapshot_job_id: None,
+        involvement_type: submission_member(body, "InvolvementType")
+            .ok_or_else(|| internal("involvement type validated"))?,
+        visibility: submission_member(body, "Visibility"),
     };
     let output = task.to_json();
     store.tasks.push(task);
@@ -123,6 +126,14 @@ pub(super) fn start(shared: &Shared, body: &Map<String, Value>) -> Result<Outcom
         },
     );
     Ok(Outcome::write(output, id.to_owned()))
+}
+
+/// A string member of the request's `AwsSubmission`.
+fn submission_member(body: &Map<String, Value>, key: &str) -> Option<String> {
+    body.get("AwsSubmission")?
+        .get(key)?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// The fake accepts MaxResults 1–1000 and pages by 20 without it.

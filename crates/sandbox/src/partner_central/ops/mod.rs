@@ -5,6 +5,8 @@ use aws_sdk_partnercentralselling::types::{OpportunityOrigin, ReviewStatus};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use super::aws_summary;
+use super::eventbridge::DetailType;
 use super::formats;
 use super::protocol::{AwsError, Code, Reason};
 use super::review;
@@ -15,10 +17,12 @@ use super::{ACCOUNT_ID, Shared};
 mod associate;
 mod engagement;
 mod list;
+mod summary;
 
 use associate::associate;
 use engagement::{list_tasks, start};
 use list::list;
+use summary::get_summary;
 
 /// What a successful call produced.
 pub(crate) struct Outcome {
@@ -62,6 +66,7 @@ pub(crate) fn run(
         "AssociateOpportunity" => associate(shared, body),
         "StartEngagementFromOpportunityTask" => start(shared, body),
         "ListEngagementFromOpportunityTasks" => list_tasks(shared, body),
+        "GetAwsOpportunitySummary" => get_summary(shared, body),
         other => Err(AwsError::UnknownOperation(format!(
             "The sandbox does not implement {other}"
         ))),
@@ -199,9 +204,11 @@ fn create(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         review_status_reason: None,
         related: Default::default(),
         engagement_id: None,
+        aws: None,
     };
     let output = create_output(&opportunity);
     store.opportunities.insert(id.clone(), opportunity);
+    store.emit(DetailType::OpportunityCreated, &id, shared.clock.now());
     store.tokens.insert(
         key,
         TokenRecord {
@@ -329,14 +336,17 @@ fn update(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
         .ok_or_else(|| not_found(id, catalog))?;
     opportunity.body = proposed;
     opportunity.last_modified = now;
+    let at = shared.clock.now();
     if let Some(decision) = decision {
         opportunity.review_status = decision.status;
         opportunity.review_comments = decision.comments;
         opportunity.review_status_reason = decision.reason;
+        aws_summary::on_review(opportunity, at);
     } else if status == ReviewStatus::ActionRequired {
         // "After updates, the opportunity re-enters the validation phase."
         opportunity.review_status = ReviewStatus::Submitted;
     }
+    store.emit(DetailType::OpportunityUpdated, id, at);
     let output = json!({ "Id": id, "LastModifiedDate": timestamp(now) });
     Ok(Outcome::write(output, id.to_owned()))
 }
