@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_sdk_partnercentralselling::operation::create_opportunity::CreateOpportunityError;
 use aws_sdk_partnercentralselling::operation::get_opportunity::GetOpportunityError;
 use aws_sdk_partnercentralselling::operation::update_opportunity::UpdateOpportunityError;
-use aws_sdk_partnercentralselling::types::{ReviewStatus, Stage};
+use aws_sdk_partnercentralselling::types::{CreatedDateFilter, ReviewStatus, Stage};
 use sandbox::partner_central::{
     PartnerCentralConfig, PartnerCentralFake, PartnerCentralFault, sdk_client_without_retries,
 };
@@ -422,13 +422,13 @@ async fn list_filters_by_company_name_and_pages() {
     let error = client
         .list_opportunities()
         .catalog("Sandbox")
-        .life_cycle_stage(Stage::Qualified)
+        .created_date(CreatedDateFilter::builder().build())
         .send()
         .await
         .unwrap_err();
     let message = format!("{:?}", error.into_service_error());
     assert!(
-        message.contains("UnknownOperationException") && message.contains("LifeCycleStage"),
+        message.contains("UnknownOperationException") && message.contains("CreatedDate"),
         "{message}"
     );
 }
