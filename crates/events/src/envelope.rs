@@ -16,8 +16,10 @@ pub const MAX_SQS_ID_LEN: usize = 128;
 #[serde(rename_all = "lowercase")]
 pub enum EventSource {
     Hubspot,
-    /// Partner Central's own change events (EventBridge), reserved for the reverse direction.
+    /// A Partner Central event (EventBridge) about the deal's opportunity.
     Aws,
+    /// The reconciliation sweep found the deal changed or waiting.
+    Sweep,
 }
 
 /// One change notification as it travels through the queue.
@@ -79,6 +81,37 @@ impl SyncEvent {
         })
     }
 
+    /// A request to sync one deal, from Partner Central's side (`Aws`, `cause` = the
+    /// EventBridge event id) or the reconciliation sweep (`Sweep`, `cause` = the schedule event
+    /// id). It travels in the deal's message group, so it never races a HubSpot event about the
+    /// same deal; its deduplication id is derived from `cause` and the deal.
+    pub fn deal_hint(
+        source: EventSource,
+        portal_id: u64,
+        deal_id: &str,
+        cause: &str,
+        occurred_at: i64,
+        received_at: i64,
+    ) -> Self {
+        let event_type = match source {
+            EventSource::Sweep => "deal.sweepHint",
+            _ => "deal.awsChange",
+        };
+        SyncEvent {
+            schema_version: SCHEMA_VERSION,
+            source,
+            event_type: event_type.to_owned(),
+            object_type: ObjectType::Deal,
+            object_id: deal_id.to_owned(),
+            portal_id,
+            occurred_at,
+            received_at,
+            correlation_id: cause.to_owned(),
+            attempt_number: 0,
+            hubspot: None,
+        }
+    }
+
     pub fn to_json(&self) -> String {
         // Serialising plain data with string keys cannot fail.
         serde_json::to_string(self).unwrap_or_default()
@@ -130,12 +163,14 @@ impl SyncEvent {
                 e.merged_object_ids,
                 e.new_object_id,
             ]),
+            // A hint: one per cause (EventBridge event id, sweep run) and deal.
             None => serde_json::json!([
                 self.portal_id,
+                self.source,
                 self.event_type,
                 self.object_type,
                 self.object_id,
-                self.occurred_at,
+                self.correlation_id,
             ]),
         };
         hex::encode(Sha256::digest(identity.to_string().as_bytes()))
@@ -265,6 +300,35 @@ mod tests {
         let id = first.message_deduplication_id();
         assert_eq!(id.len(), 64);
         assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn hints_are_deduplicated_per_cause_and_deal() {
+        let hint = |source, deal: &str, cause: &str, at| {
+            SyncEvent::deal_hint(source, 62515, deal, cause, at, at + 5)
+        };
+        let first = hint(EventSource::Aws, "7", "eb-1", 1);
+        // The same EventBridge event delivered again, received later: one message.
+        assert_eq!(
+            first.message_deduplication_id(),
+            hint(EventSource::Aws, "7", "eb-1", 9).message_deduplication_id()
+        );
+        assert_eq!(first.message_group_id(), "62515-deal-7");
+        assert_eq!(first.event_type, "deal.awsChange");
+        for other in [
+            hint(EventSource::Aws, "7", "eb-2", 1),
+            hint(EventSource::Aws, "8", "eb-1", 1),
+            hint(EventSource::Sweep, "7", "eb-1", 1),
+        ] {
+            assert_ne!(
+                first.message_deduplication_id(),
+                other.message_deduplication_id()
+            );
+        }
+        let sweep = hint(EventSource::Sweep, "7", "sweep-1", 1);
+        assert_eq!(sweep.event_type, "deal.sweepHint");
+        let back = SyncEvent::from_json(&sweep.to_json()).unwrap();
+        assert_eq!(back.source, EventSource::Sweep);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod emf;
 pub mod envelope;
+pub mod eventbridge;
 pub mod hubspot;
 pub mod partner_central;
 pub mod secret;
@@ -14,6 +15,7 @@ pub mod signature;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ConfigError, Env};
 pub use envelope::{EventSource, SCHEMA_VERSION, SyncEvent};
+pub use eventbridge::{EventBridgeEvent, QueueMessage};
 pub use hubspot::{
     BodyError, Delivery, ObjectType, RejectedEvent, WebhookEvent, parse_body, parse_delivery,
 };

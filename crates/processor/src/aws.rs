@@ -85,8 +85,12 @@ pub async fn build_processor(
     };
     let pc_config =
         partner_central_config(config.role_arn.as_deref(), config.external_id.as_deref()).await;
+    let mut crm = HubSpotClient::new(&config.hubspot_base_url, token);
+    if let Some(portal_id) = config.hubspot_portal_id {
+        crm = crm.with_portal_id(portal_id);
+    }
     let processor = Processor::new(
-        HubSpotClient::new(&config.hubspot_base_url, token),
+        crm,
         PartnerCentralClient::new(
             partner_central_client(&pc_config),
             config.settings.catalog,

@@ -22,11 +22,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use events::{Clock, ObjectType, SYNC_OWNED_PROPERTIES, SyncEvent};
+use events::{Clock, ObjectType, QueueMessage, SYNC_OWNED_PROPERTIES, SyncEvent};
 use tracing::Instrument;
 
 use crate::Processor;
-use crate::outcome::{BatchReport, Outcome, RecordOutcome};
+use crate::outcome::{BatchReport, Outcome, RecordOutcome, Signals};
 use crate::ports::{AssociatedObject, Crm, Opportunities};
 use crate::sync::{DealResult, Retry};
 
@@ -40,7 +40,7 @@ pub const MIN_TIME_TO_START: Duration = Duration::from_secs(3);
 /// the second reuses the first's result.
 type DealCell = Arc<tokio::sync::Mutex<Option<Result<DealResult, Retry>>>>;
 #[derive(Default)]
-struct DealCache(std::sync::Mutex<HashMap<(u64, String), DealCell>>);
+pub(crate) struct DealCache(std::sync::Mutex<HashMap<(u64, String), DealCell>>);
 
 impl DealCache {
     fn cell(&self, key: (u64, String)) -> DealCell {
@@ -58,6 +58,7 @@ struct Done {
     outcome: RecordOutcome,
     failed: bool,
     writes: u64,
+    signals: Signals,
 }
 
 /// True when every record carries a non-empty `messageId`. A record without one cannot be
@@ -118,8 +119,10 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         let mut failures = Vec::new();
         let mut outcomes = Vec::with_capacity(done.len());
         let mut writes = 0;
+        let mut signals = Signals::default();
         for d in done {
             writes += d.writes;
+            signals.add(&d.signals);
             if d.failed && !d.outcome.message_id.is_empty() {
                 let mut failure = BatchItemFailure::default();
                 failure.item_identifier = d.outcome.message_id.clone();
@@ -133,6 +136,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             response,
             outcomes,
             writes,
+            signals,
         }
     }
 
@@ -156,7 +160,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         for &index in members {
             let record = &records[index];
             let message_id = record.message_id.clone().unwrap_or_default();
-            let parsed = record.body.as_deref().map(SyncEvent::from_json);
+            let parsed = record.body.as_deref().map(QueueMessage::from_json);
             let mut described =
                 describe(&message_id, parsed.as_ref().and_then(|p| p.as_ref().ok()));
             let span = tracing::info_span!(
@@ -169,6 +173,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 receive_count = receive_count(record),
             );
             let mut writes = 0;
+            let mut signals = Signals::default();
             let (mut outcome, mut detail, mut failed) = if !identifiable {
                 (
                     Outcome::TransientError,
@@ -195,7 +200,27 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                     // Permanent, but reported failed on purpose: after maxReceiveCount the message
                     // lands in the DLQ where an operator can read it, instead of vanishing.
                     Some(Err(e)) => (Outcome::DataError, e.to_string(), true),
-                    Some(Ok(sync_event)) => {
+                    Some(Ok(QueueMessage::EventBridge(event))) => {
+                        let work = self.handle_eventbridge(&event, cache, stop_at);
+                        match tokio::time::timeout_at(stop_at.into(), work)
+                            .instrument(span.clone())
+                            .await
+                        {
+                            Ok(handled) => {
+                                signals = handled.signals;
+                                let r = handled.result;
+                                described.opportunity_id = r.opportunity_id;
+                                let failed = r.outcome == Outcome::TransientError;
+                                (r.outcome, r.detail.unwrap_or_default(), failed)
+                            }
+                            Err(_) => (
+                                Outcome::TransientError,
+                                "timed out before the function deadline".to_owned(),
+                                true,
+                            ),
+                        }
+                    }
+                    Some(Ok(QueueMessage::Sync(sync_event))) => {
                         let work = self.process(&sync_event, cache, stop_at);
                         match tokio::time::timeout_at(stop_at.into(), work)
                             .instrument(span.clone())
@@ -236,6 +261,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 outcome: described,
                 failed,
                 writes,
+                signals,
             });
         }
         out
@@ -318,7 +344,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
 
     /// Syncs a deal at most once per batch: later records naming the same deal reuse the
     /// result (HubSpot was read after all of them were queued, so nothing newer is missed).
-    async fn deal_once(
+    pub(crate) async fn deal_once(
         &self,
         portal_id: u64,
         deal_id: &str,
@@ -375,24 +401,45 @@ fn owned_property(event: &SyncEvent) -> Option<&str> {
     SYNC_OWNED_PROPERTIES.contains(&name).then_some(name)
 }
 
-fn describe(message_id: &str, event: Option<&SyncEvent>) -> RecordOutcome {
-    RecordOutcome {
+fn describe(message_id: &str, message: Option<&QueueMessage>) -> RecordOutcome {
+    let mut out = RecordOutcome {
         message_id: message_id.to_owned(),
-        correlation_id: event.map(|e| e.correlation_id.clone()),
-        event_type: event.map(|e| e.event_type.clone()),
-        object_type: event.map(|e| e.object_type.as_str().to_owned()),
-        object_id: event.map(|e| e.object_id.clone()),
+        correlation_id: None,
+        event_type: None,
+        object_type: None,
+        object_id: None,
         outcome: Outcome::Skipped,
         opportunity_id: None,
         detail: None,
+    };
+    match message {
+        Some(QueueMessage::Sync(e)) => {
+            out.correlation_id = Some(e.correlation_id.clone());
+            out.event_type = Some(e.event_type.clone());
+            out.object_type = Some(e.object_type.as_str().to_owned());
+            out.object_id = Some(e.object_id.clone());
+        }
+        // The EventBridge event id is the correlation id of everything it leads to.
+        Some(QueueMessage::EventBridge(e)) => {
+            out.correlation_id = Some(e.id.clone());
+            out.event_type = Some(e.detail_type.clone());
+            if e.is_schedule() {
+                out.object_type = Some("schedule".to_owned());
+            } else {
+                out.object_type = Some("opportunity".to_owned());
+                out.object_id = e.opportunity_id();
+            }
+        }
+        None => {}
     }
+    out
 }
 
-fn event_id(parsed: Option<&Result<SyncEvent, events::envelope::EnvelopeError>>) -> u64 {
-    parsed
-        .and_then(|p| p.as_ref().ok())
-        .and_then(|e| e.hubspot.as_ref())
-        .map_or(0, |h| h.event_id)
+fn event_id(parsed: Option<&Result<QueueMessage, events::envelope::EnvelopeError>>) -> u64 {
+    match parsed {
+        Some(Ok(QueueMessage::Sync(e))) => e.hubspot.as_ref().map_or(0, |h| h.event_id),
+        _ => 0,
+    }
 }
 
 fn receive_count(record: &SqsMessage) -> u32 {

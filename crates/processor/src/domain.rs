@@ -230,3 +230,35 @@ pub struct Submission {
 pub struct CreatedOpportunity {
     pub id: String,
 }
+
+/// AWS's side of a submitted opportunity, as GetAwsOpportunitySummary returns it. Before AWS
+/// has looked at the opportunity most members are empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsSummary {
+    /// AWS's own stage (`LifeCycle.Stage`, AWS's stage list).
+    pub stage: Option<String>,
+    pub next_steps: Option<String>,
+    /// `Insights.EngagementScore`: `High` | `Medium` | `Low`.
+    pub engagement_score: Option<String>,
+    pub team: Vec<AwsTeamMember>,
+    /// The involvement type AWS applies now (AWS may change the partner's choice).
+    pub involvement_type: Option<String>,
+}
+
+/// One AWS person on the opportunity (`OpportunityTeam[]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsTeamMember {
+    /// `BusinessTitle`: AWSSalesRep, AWSAccountOwner, PDM, PSM, ISVSM, WWPSPDM.
+    pub role: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+}
+
+/// An opportunity ListOpportunities found, with the partner's own id for it
+/// (`PartnerOpportunityIdentifier`: the HubSpot deal id for the opportunities this sync made).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedOpportunity {
+    pub id: String,
+    pub partner_id: Option<String>,
+}

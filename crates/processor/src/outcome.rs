@@ -1,5 +1,7 @@
 //! What happened to each record, and the EMF metrics that count it.
 
+use std::collections::BTreeMap;
+
 use aws_lambda_events::sqs::SqsBatchResponse;
 
 /// The result of one record, also the `Outcome` metric dimension.
@@ -31,12 +33,22 @@ pub enum Outcome {
     DataError,
     /// Retry later: the record is reported failed and SQS redelivers it.
     TransientError,
-    /// The HubSpot object no longer exists; acknowledged.
+    /// The HubSpot object (or the opportunity a Partner Central event names) no longer
+    /// exists; acknowledged.
     NotFound,
+    /// A Partner Central event was handed to its deal's message group as a sync hint.
+    Forwarded,
+    /// A Partner Central event about an opportunity linked to no HubSpot deal; acknowledged.
+    Unlinked,
+    /// A reconciliation sweep queued its hints.
+    Swept,
+    /// A reconciliation sweep failed or ran out of time; acknowledged (the next one covers
+    /// its window).
+    SweepFailed,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 13] = [
+    pub const ALL: [Outcome; 17] = [
         Outcome::Created,
         Outcome::Updated,
         Outcome::Unchanged,
@@ -50,6 +62,10 @@ impl Outcome {
         Outcome::DataError,
         Outcome::TransientError,
         Outcome::NotFound,
+        Outcome::Forwarded,
+        Outcome::Unlinked,
+        Outcome::Swept,
+        Outcome::SweepFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +83,10 @@ impl Outcome {
             Outcome::DataError => "data_error",
             Outcome::TransientError => "transient_error",
             Outcome::NotFound => "not_found",
+            Outcome::Forwarded => "forwarded",
+            Outcome::Unlinked => "unlinked",
+            Outcome::Swept => "swept",
+            Outcome::SweepFailed => "sweep_failed",
         }
     }
 
@@ -86,7 +106,8 @@ impl Outcome {
             Outcome::Updated => 3,
             Outcome::Unchanged => 2,
             Outcome::NotFound => 1,
-            Outcome::Skipped => 0,
+            Outcome::Skipped | Outcome::Forwarded | Outcome::Unlinked => 0,
+            Outcome::Swept | Outcome::SweepFailed => 0,
         }
     }
 }
@@ -110,6 +131,76 @@ pub struct RecordOutcome {
     pub detail: Option<String>,
 }
 
+/// What the EventBridge records of a batch add to the metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signals {
+    /// Partner Central events by `DetailType` (a known detail-type or `other`).
+    pub partner_central_events: BTreeMap<String, u64>,
+    /// Deal hints the reconciliation sweep queued.
+    pub sweep_hints: u64,
+    /// Opportunities (in events or a sweep) linked to no HubSpot deal.
+    pub unlinked_opportunities: u64,
+    pub sweeps_completed: u64,
+    pub sweeps_failed: u64,
+}
+
+impl Signals {
+    pub fn add(&mut self, other: &Signals) {
+        for (detail_type, n) in &other.partner_central_events {
+            *self
+                .partner_central_events
+                .entry(detail_type.clone())
+                .or_default() += n;
+        }
+        self.sweep_hints += other.sweep_hints;
+        self.unlinked_opportunities += other.unlinked_opportunities;
+        self.sweeps_completed += other.sweeps_completed;
+        self.sweeps_failed += other.sweeps_failed;
+    }
+
+    /// EMF lines: `PartnerCentralEvents` per `DetailType`, `SweepHints` and
+    /// `UnlinkedOpportunities` when a sweep ran or an opportunity was unlinked, `SweepRuns` per
+    /// `Result`. Nothing for a batch without EventBridge records.
+    pub fn metric_lines(&self, namespace: &str, timestamp_ms: i64) -> Vec<String> {
+        let function = ("Function", "processor");
+        let mut lines = Vec::new();
+        for (detail_type, n) in &self.partner_central_events {
+            lines.push(events::emf::count_line(
+                namespace,
+                timestamp_ms,
+                &[function, ("DetailType", detail_type.as_str())],
+                &[("PartnerCentralEvents", *n)],
+            ));
+        }
+        let sweeps = self.sweeps_completed + self.sweeps_failed;
+        if sweeps > 0 || self.unlinked_opportunities > 0 {
+            lines.push(events::emf::count_line(
+                namespace,
+                timestamp_ms,
+                &[function],
+                &[
+                    ("SweepHints", self.sweep_hints),
+                    ("UnlinkedOpportunities", self.unlinked_opportunities),
+                ],
+            ));
+        }
+        for (result, n) in [
+            ("completed", self.sweeps_completed),
+            ("failed", self.sweeps_failed),
+        ] {
+            if sweeps > 0 {
+                lines.push(events::emf::count_line(
+                    namespace,
+                    timestamp_ms,
+                    &[function, ("Result", result)],
+                    &[("SweepRuns", n)],
+                ));
+            }
+        }
+        lines
+    }
+}
+
 /// The Lambda answer plus what happened to each record, in batch order.
 #[derive(Debug, Clone)]
 pub struct BatchReport {
@@ -117,12 +208,16 @@ pub struct BatchReport {
     pub outcomes: Vec<RecordOutcome>,
     /// Successful Partner Central writes (create, update, associate) of the whole batch.
     pub writes: u64,
+    /// What the batch's EventBridge records add to the metrics.
+    pub signals: Signals,
 }
 
 impl BatchReport {
     /// The batch's EMF lines (see [`metric_lines`]).
     pub fn metric_lines(&self, namespace: &str, timestamp_ms: i64) -> Vec<String> {
-        metric_lines(namespace, timestamp_ms, &self.outcomes, self.writes)
+        let mut lines = metric_lines(namespace, timestamp_ms, &self.outcomes, self.writes);
+        lines.extend(self.signals.metric_lines(namespace, timestamp_ms));
+        lines
     }
 }
 

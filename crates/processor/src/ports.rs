@@ -8,8 +8,8 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    CreatedOpportunity, CrmRecord, Deal, ExistingOpportunity, Note, OpportunityFields, Submission,
-    SubmissionTask,
+    AwsSummary, CreatedOpportunity, CrmRecord, Deal, ExistingOpportunity, ListedOpportunity, Note,
+    OpportunityFields, Submission, SubmissionTask,
 };
 
 /// A HubSpot failure, classified by what the caller must do.
@@ -71,6 +71,16 @@ pub trait Crm: Send + Sync {
         body: &str,
         timestamp: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), CrmError>> + Send;
+    /// The HubSpot account (portal) id the token belongs to.
+    fn portal_id(&self) -> impl Future<Output = Result<u64, CrmError>> + Send;
+    /// Deals the reconciliation sweep must look at: those whose `aws_sync_status` is one of
+    /// `waiting`, and those modified at or after `modified_since`; each with `properties`.
+    fn deals_to_reconcile(
+        &self,
+        waiting: &[&str],
+        modified_since: DateTime<Utc>,
+        properties: &[String],
+    ) -> impl Future<Output = Result<Vec<CrmRecord>, CrmError>> + Send;
 }
 
 /// The objects whose changes lead us to deals.
@@ -168,6 +178,17 @@ pub trait Opportunities: Send + Sync {
         &self,
         id: &str,
     ) -> impl Future<Output = Result<Vec<SubmissionTask>, OpportunityError>> + Send;
+    /// AWS's side of the opportunity (GetAwsOpportunitySummary). `Ok(None)` when AWS has none
+    /// (not submitted, or not found).
+    fn aws_summary(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<AwsSummary>, OpportunityError>> + Send;
+    /// Opportunities whose LastModifiedDate is at or after `since` (ListOpportunities).
+    fn modified_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<ListedOpportunity>, OpportunityError>> + Send;
     /// The id of the opportunity whose PartnerOpportunityIdentifier is `partner_id`, if any.
     /// `company_name` narrows the search when known.
     fn find_by_partner_id(

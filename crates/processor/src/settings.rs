@@ -73,6 +73,9 @@ pub enum SubmitTrigger {
 
 /// The deal property a person ticks to submit (and the sync clears after a failed task).
 pub const SUBMIT_PROPERTY: &str = "aws_submit";
+/// The deal property holding the involvement type: a person's choice before submission, AWS's
+/// value (mirrored by the sync) after.
+pub const INVOLVEMENT_PROPERTY: &str = "aws_involvement_type";
 
 /// Stages in the order a deal moves through them; `Closed Lost` is not on this ladder.
 pub const STAGE_ORDER: [&str; 6] = [
@@ -161,7 +164,13 @@ pub struct SyncSettings {
     pub default_visibility: String,
     /// See [`DEFAULT_SUBMISSION_FOLLOW`].
     pub submission_follow: std::time::Duration,
+    /// How far back the reconciliation sweep looks: twice the schedule's interval, so one
+    /// missed or late sweep is covered by the next.
+    pub sweep_lookback: std::time::Duration,
 }
+
+/// The reconciliation schedule's default interval (template.yaml `SweepIntervalMinutes`).
+pub const DEFAULT_SWEEP_INTERVAL_MINUTES: u64 = 15;
 
 impl Default for SyncSettings {
     /// The Sandbox catalog with every other setting at its documented default.
@@ -185,6 +194,7 @@ impl SyncSettings {
             default_involvement_type: INVOLVEMENT_TYPES[0].to_owned(),
             default_visibility: VISIBILITIES[0].to_owned(),
             submission_follow: DEFAULT_SUBMISSION_FOLLOW,
+            sweep_lookback: std::time::Duration::from_secs(DEFAULT_SWEEP_INTERVAL_MINUTES * 2 * 60),
         }
     }
 
@@ -223,6 +233,17 @@ impl SyncSettings {
                     reason: format!("{value:?} is not a whole number of seconds from 1 to 60"),
                 })?;
             settings.submission_follow = std::time::Duration::from_secs(seconds);
+        }
+        if let Some(value) = env.optional("SWEEP_INTERVAL_MINUTES") {
+            let minutes = value
+                .parse::<u64>()
+                .ok()
+                .filter(|m| (1..=1440).contains(m))
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "SWEEP_INTERVAL_MINUTES",
+                    reason: format!("{value:?} is not a whole number of minutes from 1 to 1440"),
+                })?;
+            settings.sweep_lookback = std::time::Duration::from_secs(minutes * 2 * 60);
         }
         if let Some(map) = env.optional("STAGE_MAP") {
             settings.stage_map.extend(parse_stage_map(&map)?);
@@ -298,6 +319,9 @@ pub struct Config {
     pub role_arn: Option<String>,
     pub external_id: Option<String>,
     pub solution_id: Option<String>,
+    /// HUBSPOT_PORTAL_ID: the HubSpot account the token belongs to; when unset the processor
+    /// asks HubSpot's account-info API once per cold start.
+    pub hubspot_portal_id: Option<u64>,
     /// The CloudWatch namespace of the function's EMF metrics.
     pub metrics_namespace: String,
     /// How many processor instances can run at once: the SQS event source's
@@ -352,6 +376,13 @@ impl Config {
             role_arn,
             external_id,
             solution_id: env.optional("PARTNER_CENTRAL_SOLUTION_ID"),
+            hubspot_portal_id: match env.optional("HUBSPOT_PORTAL_ID") {
+                None => None,
+                Some(value) => Some(value.parse::<u64>().map_err(|_| ConfigError::Invalid {
+                    name: "HUBSPOT_PORTAL_ID",
+                    reason: format!("{value:?} is not a HubSpot account id (a number)"),
+                })?),
+            },
             metrics_namespace: env
                 .optional("METRICS_NAMESPACE")
                 .unwrap_or_else(|| events::emf::DEFAULT_NAMESPACE.to_owned()),
@@ -460,6 +491,12 @@ mod tests {
         assert_eq!(s.default_involvement_type, "For Visibility Only");
         assert_eq!(s.default_visibility, "Limited");
         assert_eq!(s.submission_follow, std::time::Duration::from_secs(3));
+        assert_eq!(s.sweep_lookback, std::time::Duration::from_secs(30 * 60));
+        let s = SyncSettings::from_lookup(env(&[base, ("SWEEP_INTERVAL_MINUTES", "60")])).unwrap();
+        assert_eq!(
+            s.sweep_lookback,
+            std::time::Duration::from_secs(2 * 60 * 60)
+        );
         let off = SyncSettings::from_lookup(env(&[base, ("SUBMIT_TRIGGER", "off")])).unwrap();
         assert_eq!(off.submit_trigger, SubmitTrigger::Off);
         for (name, value) in [
@@ -470,6 +507,8 @@ mod tests {
             ("DEFAULT_VISIBILITY", "Public"),
             ("SUBMISSION_FOLLOW_SECONDS", "0"),
             ("SUBMISSION_FOLLOW_SECONDS", "600"),
+            ("SWEEP_INTERVAL_MINUTES", "0"),
+            ("SWEEP_INTERVAL_MINUTES", "quarter"),
         ] {
             let err = SyncSettings::from_lookup(env(&[base, (name, value)])).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");
@@ -489,6 +528,22 @@ mod tests {
             "{c:?}"
         );
         assert_eq!(c.hubspot_base_url, DEFAULT_HUBSPOT_BASE_URL);
+        assert_eq!(c.hubspot_portal_id, None);
+        let with_portal = [base[0], ("HUBSPOT_SECRET_ARN", "arn:s")];
+        let c2 = Config::from_lookup(env(&[
+            with_portal[0],
+            with_portal[1],
+            ("HUBSPOT_PORTAL_ID", "62515"),
+        ]))
+        .unwrap();
+        assert_eq!(c2.hubspot_portal_id, Some(62515));
+        let err = Config::from_lookup(env(&[
+            with_portal[0],
+            with_portal[1],
+            ("HUBSPOT_PORTAL_ID", "abc"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("HUBSPOT_PORTAL_ID"), "{err}");
         assert_eq!(c.role_arn, None);
         assert_eq!(c.metrics_namespace, events::emf::DEFAULT_NAMESPACE);
         assert_eq!(c.max_concurrency, DEFAULT_MAX_CONCURRENCY);

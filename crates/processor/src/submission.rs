@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 use crate::domain::{DealSnapshot, Submission, SubmissionTask, TaskState};
 use crate::mapping::{BUSINESS_PROBLEM_MAX, BUSINESS_PROBLEM_MIN, Desired, values};
 use crate::settings::{
-    INVOLVEMENT_TYPES, SUBMIT_PROPERTY, SubmitTrigger, SyncSettings, VISIBILITIES, stage_rank,
+    INVOLVEMENT_PROPERTY, INVOLVEMENT_TYPES, SUBMIT_PROPERTY, SubmitTrigger, SyncSettings,
+    VISIBILITIES, stage_rank,
 };
 
 /// A HubSpot checkbox (or any boolean-ish text property) that is on.
@@ -65,7 +66,7 @@ pub fn submission(settings: &SyncSettings, snapshot: &DealSnapshot) -> Submissio
     };
     Submission {
         involvement_type: pick(
-            "aws_involvement_type",
+            INVOLVEMENT_PROPERTY,
             &INVOLVEMENT_TYPES,
             &settings.default_involvement_type,
         ),

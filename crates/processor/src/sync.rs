@@ -14,12 +14,12 @@ use events::Clock;
 use sha2::{Digest, Sha256};
 
 use crate::Processor;
-use crate::domain::{DealSnapshot, ExistingOpportunity, SubmissionTask, TaskState};
+use crate::domain::{AwsSummary, DealSnapshot, ExistingOpportunity, SubmissionTask, TaskState};
 use crate::mapping::{self, Desired, OWN_NOTE_PREFIX, values};
 use crate::outcome::Outcome;
 use crate::ports::{Crm, CrmError, Opportunities, OpportunityError};
 use crate::reconcile::reconcile;
-use crate::settings::{SUBMIT_PROPERTY, SubmitTrigger};
+use crate::settings::{INVOLVEMENT_PROPERTY, SUBMIT_PROPERTY, SubmitTrigger};
 use crate::submission::{self, uuid_shaped};
 
 /// UpdateOpportunity attempts when `LastModifiedDate` keeps moving under us.
@@ -754,6 +754,13 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             // The failure is shown for the first time: the tick that asked for it is spent.
             props.insert(SUBMIT_PROPERTY.to_owned(), "false".to_owned());
         }
+        if !draft {
+            // AWS's side exists once the opportunity was submitted.
+            let summary = self.opportunities.aws_summary(id).await.map_err(pc_retry)?;
+            if let Some(summary) = summary {
+                props.extend(aws_side_props(&summary));
+            }
+        }
         self.write_back(snapshot, props, writes > 0).await?;
         let outcome = outcome.unwrap_or(if writes > 0 {
             Outcome::Updated
@@ -860,6 +867,41 @@ fn status_props(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
+}
+
+/// AWS's side on the deal. Members AWS left empty clear the property, except
+/// `aws_involvement_type`, a person's input before submission: it only ever takes AWS's value.
+fn aws_side_props(summary: &AwsSummary) -> BTreeMap<String, String> {
+    let team: Vec<String> = summary
+        .team
+        .iter()
+        .map(|m| {
+            let name = format!("{} {}", m.first_name, m.last_name);
+            [m.role.as_str(), name.trim(), m.email.as_str()]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .filter(|line| !line.is_empty())
+        .collect();
+    let mut props: BTreeMap<String, String> = [
+        ("aws_seller_stage", summary.stage.clone()),
+        ("aws_seller_next_steps", summary.next_steps.clone()),
+        ("aws_engagement_score", summary.engagement_score.clone()),
+        ("aws_team", Some(team.join("\n"))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.unwrap_or_default()))
+    .collect();
+    if let Some(involvement) = summary
+        .involvement_type
+        .as_deref()
+        .filter(|v| !v.is_empty())
+    {
+        props.insert(INVOLVEMENT_PROPERTY.to_owned(), involvement.to_owned());
+    }
+    props
 }
 
 fn pc_retry(e: OpportunityError) -> Retry {

@@ -14,6 +14,9 @@ use crate::domain::{CrmRecord, Deal, Note};
 use crate::ports::{AssociatedObject, Crm, CrmError};
 use crate::rate_limit::{TokenBucket, backoff};
 
+mod search;
+pub use search::{SEARCH_MAX_RESULTS, SEARCH_PAGE_SIZE};
+
 /// Requests per second and burst, per Lambda instance. HubSpot allows 100–190 per 10 s per app
 /// depending on the plan, and the queue runs up to [`MAX_CONCURRENT_INVOCATIONS`] instances:
 /// 2 × (4 × 10 s + 5) = 90 requests in any 10 s stays under the lowest tier.
@@ -57,6 +60,8 @@ pub struct HubSpotClient {
     token: SecretString,
     bucket: TokenBucket,
     base_backoff: Duration,
+    /// The account's portal id: configured, or asked once from the account-info API.
+    portal: tokio::sync::OnceCell<u64>,
 }
 
 impl HubSpotClient {
@@ -72,7 +77,14 @@ impl HubSpotClient {
             token: token.into(),
             bucket: TokenBucket::new(DEFAULT_RATE, DEFAULT_BURST),
             base_backoff: Duration::from_millis(250),
+            portal: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The portal id is known (HUBSPOT_PORTAL_ID): the account-info API is never asked.
+    pub fn with_portal_id(self, portal_id: u64) -> Self {
+        let _ = self.portal.set(portal_id);
+        self
     }
 
     /// Overrides the client-side rate (requests per second).
@@ -303,6 +315,23 @@ impl Crm for HubSpotClient {
         self.call(Method::POST, "/crm/v3/objects/notes", Some(&request))
             .await?;
         Ok(())
+    }
+
+    async fn portal_id(&self) -> Result<u64, CrmError> {
+        self.portal
+            .get_or_try_init(|| self.account_portal_id())
+            .await
+            .copied()
+    }
+
+    async fn deals_to_reconcile(
+        &self,
+        waiting: &[&str],
+        modified_since: DateTime<Utc>,
+        properties: &[String],
+    ) -> Result<Vec<CrmRecord>, CrmError> {
+        self.search_reconcile(waiting, modified_since, properties)
+            .await
     }
 }
 

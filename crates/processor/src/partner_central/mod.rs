@@ -29,8 +29,8 @@ use aws_sdk_partnercentralselling::types::{
 };
 
 use crate::domain::{
-    CreatedOpportunity, ExistingOpportunity, OpportunityFields, Submission, SubmissionTask,
-    TaskState,
+    AwsSummary, CreatedOpportunity, ExistingOpportunity, ListedOpportunity, OpportunityFields,
+    Submission, SubmissionTask, TaskState,
 };
 use crate::ports::{Opportunities, OpportunityError};
 use crate::rate_limit::{DEFAULT_SLOT, TokenBucket, WriteSlots, backoff};
@@ -45,6 +45,8 @@ macro_rules! validation {
         }
     };
 }
+
+mod aws_side;
 
 /// ListOpportunities `MaxResults` upper bound.
 const LIST_PAGE_SIZE: i32 = 100;
@@ -328,6 +330,17 @@ impl Opportunities for PartnerCentralClient {
         }
         tasks.sort_by_key(|t| std::cmp::Reverse(t.started_ms));
         Ok(tasks)
+    }
+
+    async fn aws_summary(&self, id: &str) -> Result<Option<AwsSummary>, OpportunityError> {
+        self.summary(id).await
+    }
+
+    async fn modified_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<ListedOpportunity>, OpportunityError> {
+        self.modified(since).await
     }
 
     async fn find_by_partner_id(

@@ -310,6 +310,19 @@ impl Crm for FlakyCrm {
     ) -> Result<(), CrmError> {
         self.inner.create_deal_note(deal_id, body, timestamp).await
     }
+    async fn portal_id(&self) -> Result<u64, CrmError> {
+        self.inner.portal_id().await
+    }
+    async fn deals_to_reconcile(
+        &self,
+        waiting: &[&str],
+        modified_since: DateTime<Utc>,
+        properties: &[String],
+    ) -> Result<Vec<CrmRecord>, CrmError> {
+        self.inner
+            .deals_to_reconcile(waiting, modified_since, properties)
+            .await
+    }
 }
 
 /// Runs the `#[ignore]`d test `child` (its full path, `module::name`) of this binary in a fresh
