@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Offline checks of the infrastructure code: both templates (cfn-lint, sam validate --lint, checkov),
-# the shell scripts (shellcheck) and the template tests (pytest tests/infra). Uses the tools on PATH:
-# scripts/test.sh puts .venv/bin (scripts/requirements-dev.txt) first. Runs every check, then fails
-# if any failed.
+# Offline checks of the infrastructure code: the three templates (cfn-lint and checkov on all of them,
+# sam validate --lint on the SAM one), the shell scripts (shellcheck) and the template tests (pytest
+# tests/infra). Uses the tools on PATH: scripts/test.sh puts .venv/bin (scripts/requirements-dev.txt)
+# first. Runs every check, then fails if any failed.
 set -euo pipefail
 
 usage() {
@@ -46,10 +46,10 @@ check() {
   fi
 }
 
-check "cfn-lint" cfn-lint template.yaml dashboard.yaml
+check "cfn-lint" cfn-lint template.yaml dashboard.yaml forwarder.yaml
 check "sam validate --lint" sam validate --lint --region us-east-1 --template-file template.yaml
 check "checkov" checkov --quiet --compact --skip-download --framework cloudformation \
-  --file template.yaml --file dashboard.yaml
+  --file template.yaml --file dashboard.yaml --file forwarder.yaml
 check "shellcheck" shellcheck scripts/*.sh
 check "pytest tests/infra" env PYTHONDONTWRITEBYTECODE=1 python -m pytest -q -p no:cacheprovider tests/infra
 

@@ -36,6 +36,16 @@ def dashboard() -> dict:
 
 
 @pytest.fixture(scope="session")
+def forwarder() -> dict:
+    return load_template("forwarder.yaml")
+
+
+@pytest.fixture()
+def mutable_forwarder(forwarder: dict) -> dict:
+    return copy.deepcopy(forwarder)
+
+
+@pytest.fixture(scope="session")
 def runbook() -> str:
     return (ROOT / "docs" / "runbook.md").read_text(encoding="utf-8")
 

@@ -16,6 +16,7 @@ RECEIPT_REASONS = [
 SYNC_OUTCOMES = [
     "created", "updated", "unchanged", "blocked", "submitted", "submitting", "action_required", "rejected",
     "deferred", "skipped", "data_error", "transient_error", "not_found",
+    "forwarded", "unlinked", "swept", "sweep_failed",
 ]
 
 
@@ -59,7 +60,8 @@ def test_emf_business_metrics_are_charted(body):
     rows = [row for row in metric_rows(body) if row[0] == "x"]  # the ${MetricsNamespace} rows
     names = {row[1] for row in rows}
     assert {"EventsReceived", "EventsEnqueued", "EventsIgnored", "RequestsRejected", "SyncOutcome",
-            "PartnerCentralWrites", "MessagesMoved", "MessagesSkipped", "MessagesFailed", "MessagesRejected"} <= names
+            "PartnerCentralWrites", "MessagesMoved", "MessagesSkipped", "MessagesFailed", "MessagesRejected",
+            "SweepRuns", "SweepHints", "UnlinkedOpportunities"} <= names
     reasons = [row[5] for row in rows if row[1] == "RequestsRejected"]
     outcomes = [row[5] for row in rows if row[1] == "SyncOutcome"]
     assert reasons == RECEIPT_REASONS
@@ -121,3 +123,61 @@ def test_sync_outcomes_are_the_ones_the_processor_emits():
         pytest.skip(f"{source} does not exist")
     emitted = list(dict.fromkeys(re.findall(r'Outcome::\w+ => "([a-z_]+)"', source.read_text())))
     assert emitted == SYNC_OUTCOMES
+
+
+def test_partner_central_events_are_charted_for_every_detail_type(body):
+    # A SEARCH rather than one row per detail-type: the processor adds `other` for anything new.
+    expressions = [row[0]["expression"] for row in metric_rows(body) if isinstance(row[0], dict)]
+    (search,) = [e for e in expressions if "PartnerCentralEvents" in e]
+    assert search.startswith("SEARCH('{x,DetailType,Function} ")
+    assert 'MetricName="PartnerCentralEvents"' in search and 'Function="processor"' in search
+
+
+def test_sweep_metrics_are_charted_with_the_dimensions_the_processor_emits(body):
+    rows = [row for row in metric_rows(body) if row[0] == "x"]
+
+    def dimensions(row):
+        pairs = [v for v in row[2:] if isinstance(v, str)]
+        return dict(zip(pairs[::2], pairs[1::2]))
+
+    runs = [dimensions(row) for row in rows if row[1] == "SweepRuns"]
+    assert runs == [{"Function": "processor", "Result": "completed"}, {"Function": "processor", "Result": "failed"}]
+    for metric in ("SweepHints", "UnlinkedOpportunities"):
+        (row,) = [row for row in rows if row[1] == metric]
+        assert dimensions(row) == {"Function": "processor"}, metric
+
+
+def imported_values(body_and_variables, template):
+    """Dashboard variable -> the main template's exported value."""
+    _, variables = body_and_variables
+    exported = {
+        out["Export"]["Name"]["Fn::Sub"]: out["Value"] for out in template["Outputs"].values() if "Export" in out
+    }
+    return {
+        name: exported[value["Fn::ImportValue"]["Fn::Sub"].replace("${MainStackName}", "${AWS::StackName}")]
+        for name, value in variables.items()
+    }
+
+
+def test_eventbridge_delivery_and_its_dlq_are_charted(body_and_variables, template):
+    text, _ = body_and_variables
+    values = imported_values(body_and_variables, template)
+    assert values["PcEventsDlqName"] == {"Fn::GetAtt": ["PartnerCentralEventsDlq", "QueueName"]}
+    assert values["PcEventsRule"] == {"Ref": "PartnerCentralEventsRule"}
+    assert values["SweepRule"] == {"Ref": "ReconciliationSweepSchedule"}
+    widgets = json.loads(re.sub(r"\$\{([^}]+)\}", r"\1", text))["widgets"]
+    rows = [row for w in widgets if w["type"] == "metric" for row in w["properties"]["metrics"]]
+    assert ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "PcEventsDlqName"] in [r[:4] for r in rows]
+    for rule in ("PcEventsRule", "SweepRule"):
+        for metric in ("Invocations", "FailedInvocations"):
+            assert ["AWS/Events", metric, "RuleName", rule] in [r[:4] for r in rows], (rule, metric)
+
+
+def test_widgets_do_not_overlap(body):
+    taken = set()
+    for widget in body["widgets"]:
+        cells = {(x, y) for x in range(widget["x"], widget["x"] + widget["width"])
+                 for y in range(widget["y"], widget["y"] + widget["height"])}
+        assert not cells & taken, widget.get("properties", {}).get("title")
+        assert widget["x"] + widget["width"] <= 24
+        taken |= cells

@@ -38,7 +38,8 @@ ENVIRONMENT = {
         "HUBSPOT_SECRET_ARN", "HUBSPOT_API_BASE_URL", "PARTNER_CENTRAL_CATALOG",
         "PARTNER_CENTRAL_ROLE_ARN", "PARTNER_CENTRAL_EXTERNAL_ID", "PARTNER_CENTRAL_SOLUTION_ID",
         "SYNC_TRIGGER", "SUBMIT_TRIGGER", "DEFAULT_INVOLVEMENT_TYPE", "DEFAULT_VISIBILITY",
-        "METRICS_NAMESPACE", "QUEUE_URL", "PROCESSOR_MAX_CONCURRENCY",
+        "METRICS_NAMESPACE", "QUEUE_URL", "PROCESSOR_MAX_CONCURRENCY", "SWEEP_INTERVAL_MINUTES",
+        "HUBSPOT_PORTAL_ID",
     } | RUNTIME_VARIABLES,
     "ReprocessDlqFunction": {"QUEUE_URL", "DLQ_URL", "METRICS_NAMESPACE"} | RUNTIME_VARIABLES,
 }
@@ -68,6 +69,8 @@ EXPECTED_ALARMS = {
     "ReprocessDlqThrottles": ("AWS/Lambda", "Throttles", 0),
     "Api5xxErrors": ("AWS/ApiGateway", "5XXError", 5),
     "ReceiptDurationP99": ("AWS/Lambda", "Duration", 1000),
+    "SweepFailing": ({"Ref": "MetricsNamespace"}, "SweepRuns", 1),
+    "PartnerCentralEventsDlq": ("AWS/SQS", "ApproximateNumberOfMessagesVisible", 0),
 }
 
 # The only queues the receipt may send to: the main queue, and the one for events it cannot read.
@@ -96,7 +99,26 @@ SUBMISSION_TASK_STEPS = {
 PROCESSOR_PARTNER_CENTRAL_ACTIONS = NO_RESOURCE_TYPE_ACTIONS | SUBMISSION_TASK_STEPS | {
     "partnercentral:GetOpportunity", "partnercentral:UpdateOpportunity", "partnercentral:AssociateOpportunity",
     "partnercentral:StartEngagementFromOpportunityTask", "partnercentral:SubmitOpportunity",
+    # AWS's side of an opportunity, read for Partner Central events and the sweep.
+    "partnercentral:GetAwsOpportunitySummary",
 }
+
+# The two EventBridge rules that deliver to the events queue, and the constant message group each
+# target sets (a FIFO target needs one; the Rust side tells the two kinds apart by body, not group).
+EVENTBRIDGE_RULES = {
+    "PartnerCentralEventsRule": "partner-central-events",
+    "ReconciliationSweepSchedule": "reconciliation-sweep",
+}
+EVENTBRIDGE_DLQ = "PartnerCentralEventsDlq"
+
+# EventBridge's maximum retry policy (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html).
+EVENTBRIDGE_RETRY = {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+
+# CloudWatch: Period x EvaluationPeriods <= one day for periods under an hour (PutMetricAlarm).
+ALARM_MAX_EVALUATION_SECONDS_SHORT_PERIODS = 86400
+
+# EventBridge rule names are at most 64 characters.
+RULE_NAME_MAX = 64
 
 
 # ---------------------------------------------------------------- checkers (also run on broken copies)
@@ -185,9 +207,43 @@ def receipt_sqs_problems(template: dict) -> list[str]:
     return problems
 
 
-def runbook_gaps(template: dict, runbook_text: str) -> tuple[set[str], set[str]]:
-    alarms, headings = set(alarm_suffixes(template)), runbook_headings(runbook_text)
+def runbook_gaps(template: dict, runbook_text: str, *more: dict) -> tuple[set[str], set[str]]:
+    """Alarms (of template and any further templates) without a `## <suffix>` heading, and
+    alarm-like headings that name no alarm."""
+    alarms = set().union(*(alarm_suffixes(t) for t in (template, *more)))
+    headings = runbook_headings(runbook_text)
     return alarms - headings, {h for h in headings if re.fullmatch(r"[A-Za-z0-9]+", h)} - alarms
+
+
+def eventbridge_grant_problems(template: dict) -> list[str]:
+    """Each queue an EventBridge rule writes to (the events queue, the rules' DLQ) has one queue
+    policy with one statement: events.amazonaws.com may SendMessage to that queue, only from exactly
+    the two rules. Nothing else in any queue policy."""
+    problems = []
+    expected_sources = sorted(({"Fn::GetAtt": [r, "Arn"]} for r in EVENTBRIDGE_RULES), key=json.dumps)
+    policies = resources_of_type(template, "AWS::SQS::QueuePolicy")
+    covered = []
+    for rid, policy in policies.items():
+        props = policy["Properties"]
+        (queue,) = props["Queues"]
+        covered.append(queue["Ref"])
+        statements = as_list(props["PolicyDocument"]["Statement"])
+        if len(statements) != 1:
+            problems.append(f"{rid}: {len(statements)} statements, expected 1")
+            continue
+        (st,) = statements
+        if st.get("Effect") != "Allow" or st.get("Principal") != {"Service": "events.amazonaws.com"}:
+            problems.append(f"{rid}: grants {st.get('Principal')!r}, expected events.amazonaws.com")
+        if as_list(st.get("Action")) != ["sqs:SendMessage"]:
+            problems.append(f"{rid}: actions {st.get('Action')!r}, expected sqs:SendMessage")
+        if st.get("Resource") != {"Fn::GetAtt": [queue["Ref"], "Arn"]}:
+            problems.append(f"{rid}: resource {st.get('Resource')!r} is not its own queue")
+        sources = st.get("Condition", {}).get("ArnEquals", {}).get("aws:SourceArn")
+        if sorted(as_list(sources or []), key=json.dumps) != expected_sources:
+            problems.append(f"{rid}: aws:SourceArn {sources!r}, expected exactly the two rules")
+    if sorted(covered) != sorted(["EventsQueue", EVENTBRIDGE_DLQ]):
+        problems.append(f"queue policies cover {sorted(covered)}, expected EventsQueue and {EVENTBRIDGE_DLQ}")
+    return problems
 
 
 # ---------------------------------------------------------------- queues
@@ -242,6 +298,137 @@ def test_rejected_events_queue_is_its_own_fifo_queue_outside_any_redrive(templat
 def test_high_throughput_fifo_is_configured_together(template):
     props = template["Resources"]["EventsQueue"]["Properties"]
     assert (props["DeduplicationScope"], props["FifoThroughputLimit"]) == ("messageGroup", "perMessageGroupId")
+
+
+def test_events_queue_takes_messages_without_a_deduplication_id(template):
+    # EventBridge sets no MessageDeduplicationId; a FIFO queue without content-based deduplication
+    # refuses such a message. Explicit ids (receipt, processor, reprocess-dlq) still take precedence.
+    props = template["Resources"]["EventsQueue"]["Properties"]
+    assert props["ContentBasedDeduplication"] is True
+    assert props["DeduplicationScope"] == "messageGroup"
+    # The other FIFO queues are written only with explicit ids.
+    for queue in ("EventsDlq", "RejectedEventsQueue"):
+        assert template["Resources"][queue]["Properties"]["ContentBasedDeduplication"] is False, queue
+
+
+# ---------------------------------------------------------------- EventBridge (Partner Central events, sweep)
+
+def test_partner_central_rule_matches_the_configured_catalog_on_the_default_bus(template):
+    props = template["Resources"]["PartnerCentralEventsRule"]["Properties"]
+    assert props["EventPattern"] == {
+        "source": ["aws.partnercentral-selling"],
+        "detail": {"catalog": [{"Ref": "PartnerCentralCatalog"}]},
+    }
+    assert props.get("EventBusName", "default") == "default"
+    assert props["State"] == "ENABLED"
+
+
+@pytest.mark.parametrize("rule, group", sorted(EVENTBRIDGE_RULES.items()))
+def test_rule_delivers_to_the_events_queue_with_a_group_retries_and_a_dlq(template, rule, group):
+    (target,) = template["Resources"][rule]["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["EventsQueue", "Arn"]}
+    assert target["SqsParameters"] == {"MessageGroupId": group}
+    assert target["RetryPolicy"] == EVENTBRIDGE_RETRY
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [EVENTBRIDGE_DLQ, "Arn"]}}
+    # The processor reads the event envelope itself (crates/events eventbridge.rs): no transformation.
+    assert not {"Input", "InputPath", "InputTransformer"} & set(target)
+    assert "RoleArn" not in target, "an SQS target is authorised by the queue policy, not a role"
+
+
+def test_rule_names_fit_eventbridge_for_every_environment(template):
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    for env in ("dev", "staging", "prod"):
+        stack = config[env]["deploy"]["parameters"]["stack_name"]
+        for rule in EVENTBRIDGE_RULES:
+            name = template["Resources"][rule]["Properties"]["Name"]["Fn::Sub"]
+            assert len(name.replace("${AWS::StackName}", stack)) <= RULE_NAME_MAX, (env, rule)
+
+
+def test_eventbridge_dlq_is_a_standard_encrypted_queue_keeping_14_days(template):
+    props = template["Resources"][EVENTBRIDGE_DLQ]["Properties"]
+    # EventBridge refuses a FIFO queue as a dead-letter queue.
+    assert not props.get("FifoQueue", False)
+    assert not props["QueueName"]["Fn::Sub"].endswith(".fifo")
+    assert props["SqsManagedSseEnabled"] is True
+    assert int(props["MessageRetentionPeriod"]) == 14 * 24 * 3600
+    # Not the main queue's DLQ: SQS redrive never sends here.
+    assert template["Resources"]["EventsQueue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] != {
+        "Fn::GetAtt": [EVENTBRIDGE_DLQ, "Arn"]}
+
+
+def test_queue_policies_let_only_the_two_rules_send(template):
+    assert eventbridge_grant_problems(template) == []
+
+
+def let_any_rule_send(template):
+    st = template["Resources"]["EventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    del st["Condition"]
+
+
+def add_a_third_source(template):
+    st = template["Resources"]["PartnerCentralEventsDlqPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    st["Condition"]["ArnEquals"]["aws:SourceArn"].append("arn:aws:events:us-east-1:123456789012:rule/other")
+
+
+def grant_sns_too(template):
+    st = template["Resources"]["EventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    st["Principal"] = {"Service": ["events.amazonaws.com", "sns.amazonaws.com"]}
+
+
+@pytest.mark.parametrize("damage", [let_any_rule_send, add_a_third_source, grant_sns_too])
+def test_queue_policy_check_can_fail(mutable_template, damage):
+    damage(mutable_template)
+    (problem,) = eventbridge_grant_problems(mutable_template)
+    assert "Policy" in problem
+
+
+def test_sweep_schedule_runs_every_sweep_interval_and_can_be_switched_off(template):
+    props = template["Resources"]["ReconciliationSweepSchedule"]["Properties"]
+    assert props["ScheduleExpression"] == {"Fn::Sub": "rate(${SweepIntervalMinutes} minutes)"}
+    param = template["Parameters"]["SweepIntervalMinutes"]
+    assert (param["Type"], param["Default"]) == ("Number", 15)
+    # "rate(1 minutes)" is invalid: EventBridge wants the singular for 1, so 1 must be refused.
+    assert param["MinValue"] >= 2
+    # SweepFailing watches SweepIntervalMinutes periods of 3 minutes: within CloudWatch's one day.
+    alarm = template["Resources"]["SweepFailingAlarm"]["Properties"]
+    assert param["MaxValue"] * alarm["Period"] <= ALARM_MAX_EVALUATION_SECONDS_SHORT_PERIODS
+    assert props["State"] == {"Fn::If": ["SweepIsEnabled", "ENABLED", "DISABLED"]}
+    assert template["Parameters"]["SweepEnabled"]["AllowedValues"] == ["true", "false"]
+    assert condition_holds(template, "SweepIsEnabled") is True
+    assert condition_holds(template, "SweepIsEnabled", {"SweepEnabled": "false"}) is False
+
+
+def test_sweep_alarm_fires_after_three_intervals_without_a_completed_sweep(template):
+    alarm = template["Resources"]["SweepFailingAlarm"]
+    props = alarm["Properties"]
+    assert alarm["Condition"] == "SweepIsEnabled"
+    assert props["Dimensions"] == [{"Name": "Function", "Value": "processor"}, {"Name": "Result", "Value": "completed"}]
+    # SweepIntervalMinutes periods of 3 minutes each = 3 x the interval, all without a completion.
+    assert props["Period"] == 3 * 60
+    assert props["EvaluationPeriods"] == {"Ref": "SweepIntervalMinutes"}
+    assert props.get("DatapointsToAlarm", props["EvaluationPeriods"]) == props["EvaluationPeriods"]
+    assert (props["Statistic"], props["ComparisonOperator"], props["Threshold"]) == ("Sum", "LessThanThreshold", 1)
+    # No data at all (no sweep ran) must count as failing.
+    assert props["TreatMissingData"] == "breaching"
+
+
+def test_processor_knows_the_sweep_interval_and_the_portal(template):
+    variables = function_properties(template, "ProcessorFunction")["Environment"]["Variables"]
+    assert variables["SWEEP_INTERVAL_MINUTES"] == {"Ref": "SweepIntervalMinutes"}
+    assert variables["HUBSPOT_PORTAL_ID"] == {"Ref": "HubSpotPortalId"}
+    param = template["Parameters"]["HubSpotPortalId"]
+    assert param["Default"] == ""
+    accepts = [v for v in ("", "62515", "2519445", "123456789012") if re.fullmatch(param["AllowedPattern"], v)]
+    refuses = [v for v in ("0", "abc", "62515 ", "-1", "6.2") if re.fullmatch(param["AllowedPattern"], v)]
+    assert (len(accepts), refuses) == (4, [])
+
+
+def test_sweep_default_matches_the_processor_default(template):
+    settings = ROOT / "crates" / "processor" / "src" / "settings.rs"
+    match = re.search(r"DEFAULT_SWEEP_INTERVAL_MINUTES: u64 = (\d+);", settings.read_text()) if settings.exists() else None
+    if not match:
+        pytest.skip("the processor does not define DEFAULT_SWEEP_INTERVAL_MINUTES")
+    assert int(match.group(1)) == template["Parameters"]["SweepIntervalMinutes"]["Default"]
 
 
 # ---------------------------------------------------------------- functions
@@ -467,7 +654,7 @@ def test_processor_assumes_the_partner_central_role_or_holds_catalog_scoped_righ
     assert [r["Fn::Sub"].rsplit("/", 2)[-2] for r in resources] == ["opportunity", "engagement-from-opportunity-task"]
 
 
-def test_processor_hands_quota_hold_ups_back_to_its_own_queue(template):
+def test_processor_sends_only_to_its_own_queue(template):
     variables = function_properties(template, "ProcessorFunction")["Environment"]["Variables"]
     assert variables["QUEUE_URL"] == {"Ref": "EventsQueue"}
     targets = [r for rid, st in own_policy_statements(template) if rid == "ProcessorRole"
@@ -557,15 +744,29 @@ def test_alarm_topic_uses_a_key_cloudwatch_may_use(template):
     assert {"Service": "cloudwatch.amazonaws.com"} in principals
 
 
-def test_every_alarm_has_a_runbook_entry(template, runbook):
-    undocumented, stale = runbook_gaps(template, runbook)
+def test_every_alarm_has_a_runbook_entry(template, forwarder, runbook):
+    # forwarder.yaml's alarm too: its section must not look stale.
+    undocumented, stale = runbook_gaps(template, runbook, forwarder)
     assert undocumented == set(), f"docs/runbook.md lacks '## <suffix>' for {sorted(undocumented)}"
     assert stale == set(), f"docs/runbook.md documents alarms the template no longer has: {sorted(stale)}"
 
 
-def test_runbook_check_can_fail(template, runbook):
+def test_runbook_check_can_fail(template, forwarder, runbook):
     without = re.sub(r"^## ReceiptThrottles\s*$", "## Gone", runbook, flags=re.MULTILINE)
-    assert runbook_gaps(template, without)[0] == {"ReceiptThrottles"}
+    assert runbook_gaps(template, without, forwarder)[0] == {"ReceiptThrottles"}
+
+
+def test_new_alarms_watch_the_sweep_and_the_eventbridge_dlq(template):
+    alarms = alarm_suffixes(template)
+    assert alarms["PartnerCentralEventsDlq"]["Properties"]["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": [EVENTBRIDGE_DLQ, "QueueName"]}}]
+    assert alarms["SweepFailing"]["Properties"]["Namespace"] == {"Ref": "MetricsNamespace"}
+    for suffix in ("PartnerCentralEventsDlq", "SweepFailing"):
+        props = alarms[suffix]["Properties"]
+        assert props["OKActions"] == [{"Ref": "AlarmTopic"}]
+        description = props["AlarmDescription"]
+        description = description.get("Fn::Sub", description) if isinstance(description, dict) else description
+        assert description.startswith("[warning]") and f"docs/runbook.md#{suffix.lower()}" in description
 
 
 # ---------------------------------------------------------------- API, outputs, samconfig
@@ -643,7 +844,8 @@ def test_outputs_the_scripts_and_dashboard_rely_on(template):
         "WebhookUrl", "QueueUrl", "QueueArn", "DlqUrl", "DlqArn", "RejectedEventsQueueUrl",
         "RejectedEventsQueueArn", "RejectedEventsQueueName", "ReceiptFunctionName",
         "ProcessorFunctionName", "ReprocessDlqFunctionName", "WebhookSecretArn", "TokenSecretArn",
-        "AlarmTopicArn", "ApiName", "ApiStage",
+        "AlarmTopicArn", "ApiName", "ApiStage", "PartnerCentralEventsDlqUrl", "PartnerCentralEventsDlqName",
+        "PartnerCentralEventsRuleName", "ReconciliationSweepScheduleName",
     }
     assert required <= set(template["Outputs"])
 
