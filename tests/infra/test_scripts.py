@@ -169,3 +169,89 @@ def test_deploy_refuses_the_old_single_secret_parameter(tmp_path):
                  env={"PATH": f"{tmp_path}:{os.environ['PATH']}"}, check=False)
     assert result.returncode == 2 and "docs/deploy.md#upgrading-from-one-secret" in result.stderr
     assert not (tmp_path / "calls").exists(), "nothing may be validated or deployed"
+
+
+@pytest.fixture()
+def fake_deploy_tools(tmp_path):
+    """`sam` and `aws` stubs on PATH that only record their arguments, one call per line."""
+    calls = tmp_path / "calls"
+    for tool in ("sam", "aws"):
+        stub = tmp_path / tool
+        stub.write_text(f'#!/usr/bin/env bash\necho "{tool} $*" >> {calls}\n')
+        stub.chmod(0o755)
+
+    def deploy(*args, check=True):
+        result = run([SCRIPTS / "deploy.sh", *args], env={"PATH": f"{tmp_path}:{os.environ['PATH']}"}, check=check)
+        lines = calls.read_text().splitlines() if calls.exists() else []
+        return result, lines
+
+    return deploy
+
+
+def forwarder_calls(lines):
+    return [line for line in lines if "--template-file forwarder.yaml" in line]
+
+
+def test_deploy_in_us_east_1_needs_no_forwarder(fake_deploy_tools):
+    result, lines = fake_deploy_tools("dev", "--skip-build")
+    assert forwarder_calls(lines) == []
+    assert "== forwarder: none: the stack is in us-east-1" in result.stdout
+
+
+def test_deploy_elsewhere_forwards_partner_central_events_from_us_east_1(fake_deploy_tools):
+    topic = "arn:aws:sns:us-east-1:123456789012:ops-alarms"
+    # (staging: prod refuses a dirty work tree, and a test run may have one.)
+    result, lines = fake_deploy_tools("staging", "--skip-build", "--region", "eu-west-1", "--forwarder-alarm-topic", topic)
+    deploy = next(i for i, line in enumerate(lines) if line.startswith("sam deploy"))
+    assert "--region eu-west-1" in lines[deploy]
+    (forwarder,) = forwarder_calls(lines)
+    assert lines.index(forwarder) > deploy, "the forwarder follows the main stack"
+    assert "--region us-east-1 --stack-name hubspot-pc-sync-staging-pc-forwarder" in forwarder
+    assert "--capabilities CAPABILITY_IAM" in forwarder
+    overrides = forwarder.split("--parameter-overrides ", 1)[1].split(" --", 1)[0].split()
+    # staging's samconfig sets PartnerCentralCatalog=Sandbox.
+    assert overrides == ["TargetRegion=eu-west-1", "Catalog=Sandbox", f"AlarmTopicArn={topic}"]
+    dashboard = next(line for line in lines if "--stack-name hubspot-pc-sync-staging-dashboard" in line)
+    assert "--region eu-west-1" in dashboard
+    assert ("hubspot-pc-sync-staging-pc-forwarder in us-east-1 forwards the Sandbox catalog's events to the "
+            "default bus of eu-west-1") in result.stdout
+
+
+def test_forwarder_follows_a_catalog_given_on_the_command_line(fake_deploy_tools):
+    _, lines = fake_deploy_tools("dev", "--skip-build", "--region", "eu-central-1", "--param", "PartnerCentralCatalog=AWS")
+    (forwarder,) = forwarder_calls(lines)
+    assert forwarder.split("--parameter-overrides ", 1)[1].split(" --", 1)[0].split() == [
+        "TargetRegion=eu-central-1", "Catalog=AWS"]
+
+
+def test_no_forwarder_skips_it_and_says_so(fake_deploy_tools):
+    result, lines = fake_deploy_tools("dev", "--skip-build", "--region", "eu-west-1", "--no-forwarder")
+    assert forwarder_calls(lines) == []
+    assert "not deployed (--no-forwarder)" in result.stdout
+
+
+def test_forwarder_alarm_topic_must_be_in_us_east_1(fake_deploy_tools):
+    result, lines = fake_deploy_tools("dev", "--skip-build", "--region", "eu-west-1", "--forwarder-alarm-topic",
+                                      "arn:aws:sns:eu-west-1:123456789012:ops-alarms", check=False)
+    assert result.returncode == 2 and "us-east-1" in result.stderr
+    assert lines == [], "nothing may be validated or deployed"
+    result, lines = fake_deploy_tools("dev", "--skip-build", "--forwarder-alarm-topic",
+                                      "arn:aws:sns:us-east-1:123456789012:ops-alarms", check=False)
+    assert result.returncode == 2 and "no forwarder is needed" in result.stderr
+    assert lines == []
+
+
+def test_deploy_dry_run_prints_every_command_and_runs_none(fake_deploy_tools):
+    result, lines = fake_deploy_tools("staging", "--dry-run", "--region", "ap-southeast-2")
+    assert lines == [], "a dry run calls neither sam nor aws"
+    printed = [line for line in result.stdout.splitlines() if line.startswith("+ ")]
+    assert [line.split()[1:3] for line in printed] == [
+        ["sam", "validate"], ["env", "-u"], ["sam", "deploy"], ["aws", "cloudformation"], ["aws", "cloudformation"],
+        ["aws", "cloudformation"],
+    ]
+    assert any("forwarder.yaml" in line and "TargetRegion=ap-southeast-2" in line for line in printed)
+
+
+def test_deploy_rejects_a_malformed_region(fake_deploy_tools):
+    result, lines = fake_deploy_tools("dev", "--region", "Europe", check=False)
+    assert result.returncode == 2 and "--region" in result.stderr and lines == []
