@@ -31,6 +31,10 @@ pub enum RequestKind {
     CreateObject,
     /// `POST /crm/v3/objects/{type}/batch/read`
     BatchRead,
+    /// `POST /crm/v3/objects/{type}/search`
+    Search,
+    /// `GET /account-info/v3/details`
+    AccountInfo,
     Other,
 }
 
@@ -68,6 +72,10 @@ pub(crate) fn classify(
         ("POST", ["crm", "v3", "objects", kind, "batch", "read"]) => {
             (RequestKind::BatchRead, ObjectType::parse(kind), None)
         }
+        ("POST", ["crm", "v3", "objects", kind, "search"]) => {
+            (RequestKind::Search, ObjectType::parse(kind), None)
+        }
+        ("GET", ["account-info", "v3", "details"]) => (RequestKind::AccountInfo, None, None),
         ("POST", ["crm", "v3", "objects", kind]) => {
             (RequestKind::CreateObject, ObjectType::parse(kind), None)
         }
@@ -123,16 +131,26 @@ impl RollingLimiter {
 #[derive(Debug)]
 pub(crate) struct Control {
     pub token: String,
+    pub portal_id: u64,
     pub limiter: RollingLimiter,
+    /// The CRM search endpoints' own limit, on top of the general one.
+    pub search_limiter: RollingLimiter,
     pub faults: VecDeque<HubSpotFault>,
     pub log: Vec<RequestRecord>,
 }
 
 impl Control {
-    pub(crate) fn new(token: String, max: u32, window: Duration) -> Self {
+    pub(crate) fn new(
+        token: String,
+        portal_id: u64,
+        limiter: RollingLimiter,
+        search: RollingLimiter,
+    ) -> Self {
         Self {
             token,
-            limiter: RollingLimiter::new(max, window),
+            portal_id,
+            limiter,
+            search_limiter: search,
             faults: VecDeque::new(),
             log: Vec::new(),
         }

@@ -102,12 +102,13 @@ pub(crate) fn unauthorized() -> Response {
     )
 }
 
-/// The 429 body of the rolling (or daily) limiter.
+/// The 429 body of a limiter: `TEN_SECONDLY_ROLLING` (the general one), `SECONDLY` (the
+/// search endpoints') or `DAILY`.
 pub(crate) fn rate_limited(policy: &str) -> Response {
-    let message = if policy == "DAILY" {
-        "You have reached your daily limit."
-    } else {
-        "You have reached your ten_secondly_rolling limit."
+    let message = match policy {
+        "DAILY" => "You have reached your daily limit.",
+        "SECONDLY" => "You have reached your secondly limit.",
+        _ => "You have reached your ten_secondly_rolling limit.",
     };
     let body = json!({
         "status": "error",

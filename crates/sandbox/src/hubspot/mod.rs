@@ -1,6 +1,8 @@
 //! An HTTP fake of the HubSpot CRM v3 objects API on axum, serving what the processor's CRM
-//! adapter calls: object reads (with associations), batch reads, deal PATCHes and note creation,
-//! and the properties API (groups and definitions) `sync-local hubspot-setup` calls.
+//! adapter calls: object reads (with associations), batch reads, CRM search
+//! (`POST /crm/v3/objects/{type}/search`, see `search/`), deal PATCHes and note creation, the
+//! properties API (groups and definitions) `sync-local hubspot-setup` calls, and the account
+//! details (`GET /account-info/v3/details`, for the portal id).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -16,11 +18,15 @@
 //! non-string values, bad enumeration options and dates, read-only properties), property
 //! definitions (`type`/`fieldType` combinations, options, 409 on creating an existing one, 404
 //! on a missing one; <https://developers.hubspot.com/docs/api/crm/properties>), batch size
-//! (≤ 100), and the ten-secondly rolling rate limit (429 `RATE_LIMIT`). Sources: the object APIs
+//! (≤ 100), search limits (400 `VALIDATION_ERROR`), the ten-secondly rolling rate limit and the
+//! search endpoints' own per-second limit (429 `RATE_LIMIT`, `policyName` `TEN_SECONDLY_ROLLING` /
+//! `SECONDLY`). `hs_lastmodifieddate` (contacts: `lastmodifieddate`) moves on every create and
+//! update, strictly increasing, so "modified since" searches are exact. Sources: the object APIs
 //! guide (<https://developers.hubspot.com/docs/guides/crm/using-object-apis>), error
 //! handling (<https://developers.hubspot.com/docs/api-reference/error-handling>) and usage limits
 //! (<https://developers.hubspot.com/docs/api/usage-details>).
 
+mod account;
 mod associations;
 mod control;
 mod errors;
@@ -28,6 +34,7 @@ mod model;
 mod properties;
 mod property_routes;
 mod routes;
+mod search;
 mod seed;
 mod store;
 
@@ -50,7 +57,7 @@ pub use seed::DemoIds;
 
 use crate::lock;
 use crate::server::RunningServer;
-use control::Control;
+use control::{Control, RollingLimiter};
 use store::Store;
 
 /// Start-up settings. `Default` gives HubSpot's usual private-app limit.
@@ -61,6 +68,12 @@ pub struct HubSpotConfig {
     /// Requests allowed per rolling window (HubSpot: 100–190 per 10 s depending on plan).
     pub rate_limit_max: u32,
     pub rate_limit_window: Duration,
+    /// Search requests allowed per window (HubSpot: five per second per account, on top of the
+    /// general limit: <https://developers.hubspot.com/docs/api/crm/search>).
+    pub search_rate_limit_max: u32,
+    pub search_rate_limit_window: Duration,
+    /// The portal (HubSpot account) id `GET /account-info/v3/details` answers.
+    pub portal_id: u64,
     /// Whether the portal starts with the sync-owned deal properties (as after the README's
     /// set-up). `false` gives a portal with HubSpot's standard properties only.
     pub sync_properties: bool,
@@ -72,6 +85,10 @@ impl Default for HubSpotConfig {
             token: HubSpotFake::DEFAULT_TOKEN.to_owned(),
             rate_limit_max: 190,
             rate_limit_window: Duration::from_secs(10),
+            search_rate_limit_max: 5,
+            search_rate_limit_window: Duration::from_secs(1),
+            // The portal id of HubSpot's documentation examples.
+            portal_id: 62515,
             sync_properties: true,
         }
     }
@@ -102,8 +119,12 @@ impl HubSpotFake {
             store: Mutex::new(Store::new(config.sync_properties)),
             control: Mutex::new(Control::new(
                 config.token,
-                config.rate_limit_max,
-                config.rate_limit_window,
+                config.portal_id,
+                RollingLimiter::new(config.rate_limit_max, config.rate_limit_window),
+                RollingLimiter::new(
+                    config.search_rate_limit_max,
+                    config.search_rate_limit_window,
+                ),
             )),
         });
         let router = Router::new()
@@ -112,6 +133,8 @@ impl HubSpotFake {
                 "/crm/v3/objects/{object_type}/batch/read",
                 post(routes::batch_read),
             )
+            .route("/crm/v3/objects/{object_type}/search", post(search::search))
+            .route("/account-info/v3/details", get(account::details))
             .route(
                 "/crm/v3/objects/{object_type}/{id}",
                 get(routes::get_object).patch(routes::patch_object),
@@ -146,6 +169,11 @@ impl HubSpotFake {
 
     pub fn token(&self) -> String {
         lock(&self.shared.control).token.clone()
+    }
+
+    /// The portal (account) id, as `GET /account-info/v3/details` answers it.
+    pub fn portal_id(&self) -> u64 {
+        lock(&self.shared.control).portal_id
     }
 
     pub async fn shutdown(self) {
@@ -321,6 +349,8 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
             })
         } else if auth.as_deref() != Some(format!("Bearer {}", control.token).as_str()) {
             Some(errors::unauthorized())
+        } else if kind == RequestKind::Search && !control.search_limiter.try_acquire() {
+            Some(errors::rate_limited("SECONDLY"))
         } else if !control.limiter.try_acquire() {
             Some(errors::rate_limited("TEN_SECONDLY_ROLLING"))
         } else {

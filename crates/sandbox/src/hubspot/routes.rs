@@ -124,7 +124,7 @@ pub(crate) fn render(
     out
 }
 
-fn kind_or_400(segment: &str) -> Result<ObjectType, Rejected> {
+pub(crate) fn kind_or_400(segment: &str) -> Result<ObjectType, Rejected> {
     ObjectType::parse(segment).ok_or_else(|| Box::new(errors::unknown_object_type(segment)))
 }
 

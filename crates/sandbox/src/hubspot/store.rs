@@ -41,6 +41,7 @@ pub(crate) struct Store {
     groups: HashMap<ObjectType, BTreeMap<String, Group>>,
     links: Vec<Link>,
     next_id: u64,
+    last_stamp: Option<DateTime<Utc>>,
 }
 
 /// HubSpot timestamps: ISO-8601 UTC with milliseconds.
@@ -86,6 +87,7 @@ impl Store {
             links: Vec::new(),
             // Real ids are large numbers; starting high keeps seeded small ids (e.g. "7") free.
             next_id: 10_001,
+            last_stamp: None,
         }
     }
 
@@ -144,6 +146,35 @@ impl Store {
         }
     }
 
+    /// Live objects of one type in id order (numeric ids by value), as search scans them.
+    pub(crate) fn live_of(&self, kind: ObjectType) -> Vec<&CrmObject> {
+        let mut objects: Vec<&CrmObject> = self
+            .objects
+            .iter()
+            .filter(|((k, _), object)| *k == kind && !object.archived)
+            .map(|(_, object)| object)
+            .collect();
+        objects.sort_by(|a, b| {
+            let numeric = |id: &str| id.parse::<u64>().ok();
+            numeric(&a.id)
+                .cmp(&numeric(&b.id))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        objects
+    }
+
+    /// A modification time in whole milliseconds (HubSpot's precision), strictly after the
+    /// previous one, so "modified since" filters never tie between two quick writes.
+    fn next_stamp(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
+        let stamp = match self.last_stamp {
+            Some(last) if now <= last => last + chrono::Duration::milliseconds(1),
+            _ => now,
+        };
+        self.last_stamp = Some(stamp);
+        stamp
+    }
+
     /// Seed-side write: defines unknown property names instead of rejecting them, merges into
     /// an existing object and revives an archived one.
     pub(crate) fn upsert(
@@ -158,6 +189,7 @@ impl Store {
                 self.define_property(kind, name, PropertyKind::String);
             }
         }
+        let now = self.next_stamp(now);
         let object = self
             .objects
             .entry((kind, id.to_owned()))
@@ -240,6 +272,7 @@ impl Store {
         properties: BTreeMap<String, Option<String>>,
         now: DateTime<Utc>,
     ) -> Option<CrmObject> {
+        let now = self.next_stamp(now);
         let object = self
             .objects
             .get_mut(&(kind, id.to_owned()))
@@ -255,6 +288,7 @@ impl Store {
         properties: BTreeMap<String, Option<String>>,
         now: DateTime<Utc>,
     ) -> CrmObject {
+        let now = self.next_stamp(now);
         let id = self.allocate_id();
         let mut object = CrmObject {
             id: id.clone(),

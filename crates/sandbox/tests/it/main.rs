@@ -3,7 +3,9 @@
 //! reqwest and Partner Central through the real SDK client.
 
 mod common;
+mod hubspot_account;
 mod hubspot_reads;
+mod hubspot_search;
 mod hubspot_writes;
 mod partner_central_api;
 mod partner_central_aws_summary;

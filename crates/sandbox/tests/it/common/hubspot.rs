@@ -75,3 +75,10 @@ pub fn seed_deal(api: &Api) {
     assert!(api.fake.associate_primary((Deal, "7"), (Company, "101")));
     api.fake.associate((Deal, "7"), (Contact, "201"));
 }
+
+/// Epoch milliseconds of an ISO 8601 timestamp (HubSpot's datetime property values).
+pub fn epoch_ms(iso: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(iso)
+        .unwrap()
+        .timestamp_millis()
+}
