@@ -1,9 +1,15 @@
 //! A fake AWS Partner Central Selling API speaking the SDK's real protocol (awsJson1_0), so the
 //! real `aws_sdk_partnercentralselling::Client` runs against it unchanged. It serves the
 //! operations the processor calls — CreateOpportunity, GetOpportunity, UpdateOpportunity,
-//! AssociateOpportunity, ListOpportunities, StartEngagementFromOpportunityTask,
-//! ListEngagementFromOpportunityTasks — and answers any other with UnknownOperationException.
-//! [`PartnerCentralFake::review`] plays AWS's reviewer on submitted opportunities.
+//! AssociateOpportunity, ListOpportunities (filters incl. LastModifiedDate, Sort),
+//! StartEngagementFromOpportunityTask, ListEngagementFromOpportunityTasks,
+//! GetAwsOpportunitySummary — and answers any other with UnknownOperationException.
+//! [`PartnerCentralFake::review`] plays AWS's reviewer on submitted opportunities and
+//! [`PartnerCentralFake::set_aws_summary`] AWS's people changing their side of one. Every
+//! change is announced as an EventBridge event ([`PartnerCentralFake::subscribe_events`]):
+//! `Opportunity Created` on CreateOpportunity, `Opportunity Updated` on UpdateOpportunity,
+//! AssociateOpportunity, a submission task's end (COMPLETE or FAILED), each review decision
+//! and each AWS summary change, with controls for best-effort and at-least-once delivery.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -15,9 +21,11 @@
 //!
 //! Where the rules live: `validation/` (field shapes, then business rules), `review.rs` (what
 //! each LifeCycle.ReviewStatus and Stage allows), `submission.rs` (the asynchronous submission
-//! task), `reviewer.rs` (AWS's review decisions), `ops/` (ClientToken idempotency, LastModifiedDate
-//! optimistic concurrency, full-replacement updates, associations), `limits.rs` (quotas) and
-//! `protocol.rs` (the awsJson1_0 envelope and error bodies). The rules come from the API
+//! task), `reviewer.rs` (AWS's review decisions), `aws_summary.rs` (AWS's side of an
+//! opportunity), `eventbridge.rs` (the events and their delivery), `ops/` (ClientToken
+//! idempotency, LastModifiedDate optimistic concurrency, full-replacement updates,
+//! associations, listing), `limits.rs` (quotas) and `protocol.rs` (the awsJson1_0 envelope and
+//! error bodies). The rules come from the API
 //! reference (<https://docs.aws.amazon.com/partner-central/latest/APIReference/Welcome.html>)
 //! and the developer guide's pages on opportunity updates
 //! (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/working-with-opportunity-updates.html>)

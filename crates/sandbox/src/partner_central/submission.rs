@@ -1,9 +1,10 @@
 //! The submission task's lifecycle: StartEngagementFromOpportunityTask answers `IN_PROGRESS`
 //! and the work happens later, as the real service does it asynchronously
 //! (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_StartEngagementFromOpportunityTask.html>).
-//! The fake does no background work: a task is settled — COMPLETE or FAILED — the first time
-//! anything looks at the store after its delay has passed on the fake's clock, so a test with a
-//! manual clock decides exactly when AWS "finishes".
+//! A task is settled — COMPLETE or FAILED — the first time anything looks at the store after its
+//! delay has passed on the fake's clock, and a background tick looks every 50 ms, so the task
+//! ends (and its `Opportunity Updated` event goes out) without a client read, yet a test with a
+//! manual clock still decides exactly when AWS "finishes".
 //!
 //! On completion the opportunity must meet the submission requirements of "Working with your
 //! opportunities"

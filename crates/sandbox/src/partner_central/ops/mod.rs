@@ -1,5 +1,7 @@
 //! The operations. Create / Get / Update live here (idempotency and optimistic concurrency);
-//! listing in `list.rs`; associations in `associate.rs`; the submission task in `engagement.rs`.
+//! listing in `list.rs`; associations in `associate.rs`; the submission task in `engagement.rs`;
+//! AWS's side (GetAwsOpportunitySummary) in `summary.rs`. Each change of an opportunity is
+//! announced on the event bus (`Store::emit`) under the same lock that makes it.
 
 use aws_sdk_partnercentralselling::types::{OpportunityOrigin, ReviewStatus};
 use chrono::{DateTime, Utc};
