@@ -118,13 +118,13 @@ impl EventBridgeEvent {
     }
 }
 
-/// A record body on the events queue.
+/// A record body on the events queue (both kinds boxed: they differ much in size).
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueueMessage {
     /// A HubSpot event (from the receipt) or a per-deal hint (from the processor itself).
-    Sync(SyncEvent),
+    Sync(Box<SyncEvent>),
     /// Delivered by an EventBridge rule: Partner Central's events and the sweep schedule.
-    EventBridge(EventBridgeEvent),
+    EventBridge(Box<EventBridgeEvent>),
 }
 
 impl QueueMessage {
@@ -137,9 +137,9 @@ impl QueueMessage {
             let event = serde_json::from_value(value).map_err(|e| {
                 EnvelopeError::Malformed(format!("message body is not an EventBridge event: {e}"))
             })?;
-            return Ok(QueueMessage::EventBridge(event));
+            return Ok(QueueMessage::EventBridge(Box::new(event)));
         }
-        SyncEvent::from_json(body).map(QueueMessage::Sync)
+        SyncEvent::from_json(body).map(|e| QueueMessage::Sync(Box::new(e)))
     }
 }
 
@@ -151,7 +151,7 @@ mod tests {
 
     fn parsed(body: &str) -> EventBridgeEvent {
         match QueueMessage::from_json(body).unwrap() {
-            QueueMessage::EventBridge(e) => e,
+            QueueMessage::EventBridge(e) => *e,
             other => panic!("not an EventBridge event: {other:?}"),
         }
     }

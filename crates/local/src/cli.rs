@@ -32,6 +32,9 @@ pub enum Command {
     ReprocessDlq(ReprocessArgs),
     /// Load test: signed HubSpot batches over HTTP, then a loss/duplicate report.
     Load(LoadArgs),
+    /// Queue a reconciliation sweep now (the schedule rule's event) on the running sync-local,
+    /// or on --queue-url directly.
+    Sweep(SweepArgs),
     /// Create or repair the HubSpot deal properties the sync reads and writes (and their group)
     /// in the portal at --hubspot-base-url. Idempotent; needs a token with the
     /// `crm.schemas.deals.write` scope in --hubspot-token or HUBSPOT_ACCESS_TOKEN.
@@ -68,6 +71,11 @@ pub struct RunArgs {
     pub workers: Option<usize>,
     #[arg(long, default_value_t = 30, global = true)]
     pub function_timeout_secs: u64,
+    /// Serving: queue a reconciliation sweep every this many minutes (the stack's
+    /// SweepIntervalMinutes); 0 turns the schedule off. The processor looks back twice the
+    /// interval: set SWEEP_INTERVAL_MINUTES to the same value.
+    #[arg(long, default_value_t = processor::settings::DEFAULT_SWEEP_INTERVAL_MINUTES, global = true)]
+    pub sweep_every_minutes: u64,
     /// The HubSpot app's client secret (signature verification).
     #[arg(long, env = "HUBSPOT_CLIENT_SECRET", default_value = DEMO_SECRET, hide_env_values = true, global = true)]
     pub client_secret: String,
@@ -109,6 +117,14 @@ pub struct ReprocessArgs {
     pub max_messages: u32,
     /// The running sync-local to ask (its queues live in that process). Ignored with
     /// --queue-url/--dlq-url, which work on SQS directly.
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    pub server: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// The running sync-local to ask (its queue lives in that process). Ignored with
+    /// --queue-url, which sends to SQS directly.
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     pub server: String,
 }
@@ -175,9 +191,11 @@ impl RunArgs {
                 dlq_url: dlq_url.clone(),
             },
             _ => QueueChoice::Embedded {
-                // The demo's poison message should reach the DLQ in seconds, not minutes.
+                // The demo's poison message should reach the DLQ in seconds, not minutes; a
+                // sweep's batch of hints (several deals at the demo's quotas) still finishes
+                // well within it.
                 visibility_timeout: Duration::from_secs(if mode == Mode::Demo {
-                    1
+                    4
                 } else {
                     self.visibility_timeout_secs
                 }),
@@ -228,6 +246,8 @@ impl RunArgs {
             function_timeout: Duration::from_secs(self.function_timeout_secs),
             // A person reads the trail and a summary; machines get the raw EMF lines.
             raw_metrics: self.log_format == LogFormat::Json,
+            sweep_every: (mode == Mode::Serve && self.sweep_every_minutes > 0)
+                .then(|| Duration::from_secs(self.sweep_every_minutes * 60)),
         })
     }
 }

@@ -112,7 +112,7 @@ const SELECT: (&str, &str) = ("enumeration", "select");
 const CHECKBOXES: (&str, &str) = ("enumeration", "checkbox");
 
 /// Every deal property the sync owns or reads, in the order HubSpot shows them.
-pub const SYNC_DEAL_PROPERTIES: [DealProperty; 17] = {
+pub const SYNC_DEAL_PROPERTIES: [DealProperty; 21] = {
     use Role::{Input, Written};
     [
         property(

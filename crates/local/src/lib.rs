@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod demo;
+pub mod eventbridge;
 pub mod faults;
 pub mod hubspot_properties;
 pub mod hubspot_setup;

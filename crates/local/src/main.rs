@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
-use local::cli::{Cli, Command, HubspotSetupArgs, LogFormat, Mode, ReprocessArgs, RunArgs};
+use local::cli::{
+    Cli, Command, HubspotSetupArgs, LogFormat, Mode, ReprocessArgs, RunArgs, SweepArgs,
+};
 use local::demo::{Demo, print_trail};
 use local::metrics;
 use local::pipeline::Pipeline;
@@ -17,7 +19,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo and the commands print their own report; logs would drown it.
     let level = match (&cli.command, cli.demo) {
-        (Some(Command::Load(_) | Command::ReprocessDlq(_)), _) => "error",
+        (Some(Command::Load(_) | Command::ReprocessDlq(_) | Command::Sweep(_)), _) => "error",
         (Some(Command::HubspotSetup(_)), _) => "warn",
         (None, true) => "warn,trail=off",
         (None, false) => "info,aws=warn",
@@ -46,6 +48,7 @@ fn init_logs(format: LogFormat, default: &str) {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::ReprocessDlq(args)) => reprocess(&cli.run, &args).await,
+        Some(Command::Sweep(args)) => sweep(&cli.run, &args).await,
         Some(Command::Load(args)) => {
             let report = local::load::run(&cli.run, &args).await?;
             println!("{report}");
@@ -79,6 +82,14 @@ async fn serve(args: &RunArgs) -> anyhow::Result<ExitCode> {
         pipeline.webhook_url()
     );
     println!("  GET  {}/status", pipeline.base_url());
+    println!(
+        "  POST {}/sweep    (reconciliation sweep now; `sync-local sweep`)",
+        pipeline.base_url()
+    );
+    match args.sweep_every_minutes {
+        0 => println!("  sweep schedule: off"),
+        n => println!("  sweep schedule: every {n} min"),
+    }
     println!("  queue: {}", pipeline.queue_kind);
     if let Some(sandbox) = &pipeline.sandbox {
         println!("  HubSpot fake:         {}", sandbox.hubspot.base_url());
@@ -153,6 +164,31 @@ async fn demo(mut args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(ExitCode::FAILURE)
     }
+}
+
+async fn sweep(run: &RunArgs, args: &SweepArgs) -> anyhow::Result<ExitCode> {
+    let message_id = match &run.queue_url {
+        Some(queue_url) => {
+            let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let queue: queue::Queue =
+                Arc::new(SqsFifo::new(aws_sdk_sqs::Client::new(&config), queue_url));
+            local::eventbridge::send_sweep(&queue).await?
+        }
+        None => {
+            let url = format!("{}/sweep", args.server.trim_end_matches('/'));
+            let response = reqwest::Client::new()
+                .post(&url)
+                .send()
+                .await
+                .with_context(|| format!("is sync-local running? POST {url} failed"))?;
+            let status = response.status();
+            let body: serde_json::Value = response.json().await?;
+            anyhow::ensure!(status.is_success(), "{url} answered {status}: {body}");
+            body["queued"].as_str().unwrap_or_default().to_owned()
+        }
+    };
+    println!("sweep queued as message {message_id}");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn reprocess(run: &RunArgs, args: &ReprocessArgs) -> anyhow::Result<ExitCode> {

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use queue::FaultyQueue;
 
+use crate::eventbridge;
 use crate::faults::{Faults, ProcessorHandler};
 use crate::metrics::LocalMetrics;
 use crate::poller::{self, PollerConfig};
@@ -83,6 +84,8 @@ pub struct PipelineOptions {
     pub function_timeout: Duration,
     /// Print the functions' raw EMF lines to stdout (as Lambda does) besides adding them up.
     pub raw_metrics: bool,
+    /// Queue a reconciliation sweep this often (the schedule rule); `None`: only on request.
+    pub sweep_every: Option<Duration>,
 }
 
 impl PipelineOptions {
@@ -110,6 +113,7 @@ impl PipelineOptions {
             },
             function_timeout: Duration::from_secs(30),
             raw_metrics: false,
+            sweep_every: None,
         }
     }
 }
@@ -236,9 +240,21 @@ impl Pipeline {
             handlers,
             status.clone(),
             options.poller,
-            stopped,
+            stopped.clone(),
         );
         tasks.push(server);
+        // As the stack's EventBridge rules: the fake's events, and the sweep schedule.
+        if let Some(sandbox) = &sandbox {
+            tasks.push(eventbridge::spawn_event_rule(
+                sandbox.partner_central.subscribe_events(),
+                queue.clone(),
+                Catalog::Sandbox.as_str(),
+                stopped.clone(),
+            ));
+        }
+        if let Some(every) = options.sweep_every {
+            tasks.push(eventbridge::spawn_schedule(queue.clone(), every, stopped));
+        }
         Ok(Pipeline {
             addr,
             status,
@@ -292,6 +308,11 @@ impl Pipeline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         false
+    }
+
+    /// Queues a reconciliation sweep now (as the schedule rule does); returns its message id.
+    pub async fn sweep_now(&self) -> anyhow::Result<String> {
+        eventbridge::send_sweep(&self.queue).await
     }
 
     /// Invokes the reprocessor function with `payload` (as `aws lambda invoke` would).

@@ -1,6 +1,7 @@
 //! The HTTP front of `sync-local`: the receipt Lambda's own router at `/webhook/hubspot` (the
 //! same `axum::Router` that `lambda_http` runs in AWS), `GET /status` for the pipeline, and
-//! `POST /reprocess-dlq`, the local `aws lambda invoke` of the reprocessor.
+//! `POST /reprocess-dlq`, the local `aws lambda invoke` of the reprocessor, and `POST /sweep`,
+//! which queues a reconciliation sweep now.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +37,7 @@ pub fn router(state: Arc<AppState>, receipt: Router) -> Router {
         .route_service(WEBHOOK_PATH, receipt)
         .route("/status", get(status))
         .route("/reprocess-dlq", post(reprocess))
+        .route("/sweep", post(sweep))
         .with_state(state)
 }
 
@@ -72,6 +74,17 @@ async fn status(State(state): State<Arc<AppState>>) -> Response {
         "recent": snapshot.recent,
     }))
     .into_response()
+}
+
+/// Queues a reconciliation sweep now, as the schedule rule does every interval.
+async fn sweep(State(state): State<Arc<AppState>>) -> Response {
+    match crate::eventbridge::send_sweep(&state.queue).await {
+        Ok(message_id) => axum::Json(json!({"queued": message_id})).into_response(),
+        Err(e) => {
+            let error = json!({"error": e.to_string()});
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(error)).into_response()
+        }
+    }
 }
 
 async fn reprocess(State(state): State<Arc<AppState>>, body: Bytes) -> Response {

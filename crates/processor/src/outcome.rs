@@ -286,7 +286,11 @@ mod tests {
                 "skipped",
                 "data_error",
                 "transient_error",
-                "not_found"
+                "not_found",
+                "forwarded",
+                "unlinked",
+                "swept",
+                "sweep_failed"
             ]
         );
     }

@@ -2,6 +2,7 @@
 //! sandbox, a readable trail (event → action → opportunity id / error), and a non-zero exit
 //! when an expected outcome did not happen — so the demo doubles as a smoke test.
 
+mod aws_side;
 mod console;
 mod lifecycle;
 mod scenarios;

@@ -9,7 +9,7 @@ use sandbox::hubspot::ObjectType;
 use sandbox::partner_central::PartnerCentralFault;
 use serde_json::Value;
 
-use super::{Demo, console, lifecycle};
+use super::{Demo, aws_side, console, lifecycle};
 use crate::status::RecordView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub enum Scenario {
     SubmissionAndReview,
     Rejected,
     RefusedBeforeSubmission,
+    HearingAws,
+    SweepHeals,
     DataError,
     UntaggedDeal,
     Malformed,
@@ -30,7 +32,7 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 13] = [
+    pub const ALL: [Scenario; 15] = [
         Scenario::Creation,
         Scenario::PropertyChange,
         Scenario::CompanyChange,
@@ -39,6 +41,8 @@ impl Scenario {
         Scenario::SubmissionAndReview,
         Scenario::Rejected,
         Scenario::RefusedBeforeSubmission,
+        Scenario::HearingAws,
+        Scenario::SweepHeals,
         Scenario::DataError,
         Scenario::UntaggedDeal,
         Scenario::Malformed,
@@ -56,6 +60,8 @@ impl Scenario {
             Scenario::SubmissionAndReview => "submission and review",
             Scenario::Rejected => "rejected by AWS",
             Scenario::RefusedBeforeSubmission => "incomplete submission",
+            Scenario::HearingAws => "AWS decides, deal hears",
+            Scenario::SweepHeals => "sweep heals lost events",
             Scenario::DataError => "data error",
             Scenario::UntaggedDeal => "deal without #AWS",
             Scenario::Malformed => "malformed request",
@@ -81,6 +87,8 @@ impl Scenario {
             Scenario::RefusedBeforeSubmission => {
                 lifecycle::refused_before_submission(demo, self.name()).await
             }
+            Scenario::HearingAws => aws_side::hearing_aws(demo, self.name()).await,
+            Scenario::SweepHeals => aws_side::sweep_heals(demo, self.name()).await,
             Scenario::DataError => data_error(demo, self.name()).await,
             Scenario::UntaggedDeal => untagged(demo, self.name()).await,
             Scenario::Malformed => refused(demo, self.name(), false).await,

@@ -10,3 +10,4 @@ mod errors_and_batches;
 mod function;
 mod lambda_binary;
 mod lifecycle;
+mod partner_events;
