@@ -35,6 +35,9 @@ pub enum Command {
     /// Queue a reconciliation sweep now (the schedule rule's event) on the running sync-local,
     /// or on --queue-url directly.
     Sweep(SweepArgs),
+    /// Benchmark: the calls one reconciliation sweep (and the syncs of its hints) makes for
+    /// --deals linked deals of which --changed changed, against the sandbox fakes.
+    SweepBench(crate::sweep_bench::SweepBenchArgs),
     /// Create or repair the HubSpot deal properties the sync reads and writes (and their group)
     /// in the portal at --hubspot-base-url. Idempotent; needs a token with the
     /// `crm.schemas.deals.write` scope in --hubspot-token or HUBSPOT_ACCESS_TOKEN.

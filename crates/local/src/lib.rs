@@ -14,4 +14,5 @@ pub mod pipeline;
 pub mod poller;
 pub mod server;
 pub mod status;
+pub mod sweep_bench;
 pub mod webhook;

@@ -19,7 +19,15 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo and the commands print their own report; logs would drown it.
     let level = match (&cli.command, cli.demo) {
-        (Some(Command::Load(_) | Command::ReprocessDlq(_) | Command::Sweep(_)), _) => "error",
+        (
+            Some(
+                Command::Load(_)
+                | Command::ReprocessDlq(_)
+                | Command::Sweep(_)
+                | Command::SweepBench(_),
+            ),
+            _,
+        ) => "error",
         (Some(Command::HubspotSetup(_)), _) => "warn",
         (None, true) => "warn,trail=off",
         (None, false) => "info,aws=warn",
@@ -49,6 +57,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::ReprocessDlq(args)) => reprocess(&cli.run, &args).await,
         Some(Command::Sweep(args)) => sweep(&cli.run, &args).await,
+        Some(Command::SweepBench(args)) => {
+            println!("{}", local::sweep_bench::run(&args).await?);
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Load(args)) => {
             let report = local::load::run(&cli.run, &args).await?;
             println!("{report}");

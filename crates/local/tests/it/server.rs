@@ -34,7 +34,13 @@ async fn status_reports_depths_outcomes_and_recent_events() {
     assert_eq!(status["dlq"]["depth"]["inFlight"], 0);
     assert_eq!(status["outcomes"]["created"], 1);
     assert_eq!(status["receipts"]["byStatus"]["200"], 1);
-    let recent = &status["recent"][0];
+    // Newest first; the opportunity's `Opportunity Created` event may have come back after it.
+    let recent = status["recent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["eventType"] == "deal.creation")
+        .unwrap();
     assert_eq!(recent["outcome"], "created");
     assert_eq!(recent["objectId"], ids.deal_acme.as_str());
     assert_eq!(recent["eventType"], "deal.creation");
