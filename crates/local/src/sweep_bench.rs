@@ -161,11 +161,7 @@ pub async fn run(args: &SweepBenchArgs) -> anyhow::Result<String> {
         sweep_took.as_secs_f64()
     ));
     out.push_str(&format!("  HubSpot calls: {}\n", show(&hubspot_sweep)));
-    out.push_str(&format!(
-        "  Partner Central calls: {} ({:.1} reads/s)\n",
-        show(&pc_sweep),
-        per_second(reads(&pc_sweep), sweep_took)
-    ));
+    out.push_str(&format!("  Partner Central calls: {}\n", show(&pc_sweep)));
     out.push_str(&format!(
         "hints: {} synced in {:.1} s — outcomes {}\n",
         outcomes.values().sum::<usize>(),
