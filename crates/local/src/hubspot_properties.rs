@@ -12,6 +12,7 @@ use aws_sdk_partnercentralselling::types::{
     Visibility,
 };
 use events::partner_central::CUSTOMER_USE_CASES;
+use processor::ENGAGEMENT_SCORES;
 
 /// The deal property group the sync's properties live in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,8 +85,7 @@ pub const SYNC_STATUS_OPTIONS: [(&str, &str); 6] = [
 
 /// HubSpot's bool options.
 const CHECKBOX: [(&str, &str); 2] = [("true", "Yes"), ("false", "No")];
-/// `Insights.EngagementScore` of GetAwsOpportunitySummary.
-const ENGAGEMENT_SCORES: [&str; 3] = ["High", "Medium", "Low"];
+use processor::ENGAGEMENT_SCORES;
 
 const fn property(
     name: &'static str,

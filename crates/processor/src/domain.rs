@@ -262,3 +262,60 @@ pub struct ListedOpportunity {
     pub id: String,
     pub partner_id: Option<String>,
 }
+
+/// An engagement invitation's status (`InvitationStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitationState {
+    Pending,
+    Accepted,
+    Rejected,
+    Expired,
+}
+
+impl InvitationState {
+    /// `aws_invitation_status`'s value for it.
+    pub fn as_property(self) -> &'static str {
+        match self {
+            InvitationState::Pending => "pending",
+            InvitationState::Accepted => "accepted",
+            InvitationState::Rejected => "rejected",
+            InvitationState::Expired => "expired",
+        }
+    }
+}
+
+/// An AWS referral as GetEngagementInvitation returns it (`OpportunityInvitation` payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: String,
+    /// `None`: a status this crate does not know; nothing is decided on it.
+    pub state: Option<InvitationState>,
+    pub engagement_title: Option<String>,
+    pub project_title: Option<String>,
+    pub business_problem: Option<String>,
+    pub message: Option<String>,
+    /// `Project.TargetCompletionDate`, `YYYY-MM-DD`.
+    pub target_completion_date: Option<String>,
+    /// The first `ExpectedCustomerSpend` amount and its currency.
+    pub expected_spend: Option<(String, String)>,
+    pub company_name: Option<String>,
+    pub website: Option<String>,
+    pub country_code: Option<String>,
+    pub sender_contacts: Vec<AwsTeamMember>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rejection_reason: Option<String>,
+    /// False for a lead invitation (out of scope): it is never turned into a deal.
+    pub is_opportunity: bool,
+}
+
+/// One StartEngagementByAcceptingInvitationTask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptTask {
+    pub id: String,
+    pub state: TaskState,
+    pub started_ms: i64,
+    /// The partner opportunity the accepted invitation became (on COMPLETE).
+    pub opportunity_id: Option<String>,
+    pub reason_code: Option<String>,
+    pub message: Option<String>,
+}

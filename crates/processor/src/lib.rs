@@ -32,7 +32,7 @@ pub use partner_events::WAITING_STATUSES;
 pub use ports::{AssociatedObject, Crm, CrmError, Opportunities, OpportunityError};
 pub use rate_limit::{DEFAULT_SLOT, WriteSlots};
 pub use settings::{Catalog, Config, SubmitTrigger, SyncSettings, SyncTrigger};
-pub use sync::{DealResult, MAX_CONFLICT_RETRIES, client_token};
+pub use sync::{DealResult, ENGAGEMENT_SCORES, MAX_CONFLICT_RETRIES, client_token};
 
 /// The batch handler. Build once per cold start; `handle_batch` per invocation.
 pub struct Processor<C: Crm, O: Opportunities, K: Clock> {

@@ -122,6 +122,12 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             Err(e @ OpportunityError::Throttled(_)) => {
                 return done(Outcome::Deferred, Some(id), e.to_string());
             }
+            // Refused for good (an id that is not an opportunity's): retrying would hold every
+            // other Partner Central event of the shared group behind it.
+            Err(e @ OpportunityError::Invalid(_)) => {
+                tracing::warn!(opportunity_id = id.as_str(), error = %e, "Partner Central event names an opportunity that cannot be read");
+                return done(Outcome::Skipped, Some(id), e.to_string());
+            }
             Err(e) => return done(Outcome::TransientError, Some(id), e.to_string()),
         };
         let partner_id = opportunity.fields.partner_opportunity_identifier.as_str();
@@ -290,7 +296,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 let r = self
                     .deal_once(hint.portal_id, &hint.object_id, cache, deadline)
                     .await;
-                if r.outcome == Outcome::TransientError {
+                if matches!(r.outcome, Outcome::TransientError | Outcome::Deferred) {
                     return Err(format!(
                         "deal {}: {}",
                         hint.object_id,

@@ -8,8 +8,8 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AwsSummary, CreatedOpportunity, CrmRecord, Deal, ExistingOpportunity, ListedOpportunity, Note,
-    OpportunityFields, Submission, SubmissionTask,
+    AcceptTask, AwsSummary, CreatedOpportunity, CrmRecord, Deal, ExistingOpportunity, Invitation,
+    ListedOpportunity, Note, OpportunityFields, Submission, SubmissionTask,
 };
 
 /// A HubSpot failure, classified by what the caller must do.
@@ -25,11 +25,15 @@ pub enum CrmError {
     /// Other 4xx: the request itself is wrong (e.g. a sync property missing in the portal).
     #[error("HubSpot rejected the request: {0}")]
     Rejected(String),
+    /// A unique-value property already holds this value on another record (the create lost a
+    /// race, or an earlier attempt got there first): look the record up instead.
+    #[error("HubSpot already has a record with this value: {0}")]
+    Duplicate(String),
 }
 
 impl CrmError {
     pub fn is_transient(&self) -> bool {
-        !matches!(self, CrmError::Rejected(_))
+        !matches!(self, CrmError::Rejected(_) | CrmError::Duplicate(_))
     }
 }
 
@@ -73,6 +77,37 @@ pub trait Crm: Send + Sync {
     ) -> impl Future<Output = Result<(), CrmError>> + Send;
     /// The HubSpot account (portal) id the token belongs to.
     fn portal_id(&self) -> impl Future<Output = Result<u64, CrmError>> + Send;
+    /// The first deal whose `property` equals `value`, with `properties`.
+    fn find_deal(
+        &self,
+        property: &str,
+        value: &str,
+        properties: &[String],
+    ) -> impl Future<Output = Result<Option<CrmRecord>, CrmError>> + Send;
+    /// Creates a deal (associated with `company_id` when given); returns its id.
+    /// [`CrmError::Duplicate`] when a unique-value property is taken.
+    fn create_deal(
+        &self,
+        properties: &BTreeMap<String, String>,
+        company_id: Option<&str>,
+    ) -> impl Future<Output = Result<String, CrmError>> + Send;
+    /// The company with this domain, or a new one with these properties; returns its id.
+    fn company_for_domain(
+        &self,
+        domain: &str,
+        properties: &BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<String, CrmError>> + Send;
+    /// A to-do task on the deal, due at `due`, owned by `owner_id` when given.
+    fn create_deal_task(
+        &self,
+        deal_id: &str,
+        subject: &str,
+        body: &str,
+        due: DateTime<Utc>,
+        owner_id: Option<&str>,
+    ) -> impl Future<Output = Result<(), CrmError>> + Send;
+    /// The default deal pipeline's id and its first stage's id.
+    fn default_pipeline(&self) -> impl Future<Output = Result<(String, String), CrmError>> + Send;
     /// Deals the reconciliation sweep must look at: those whose `aws_sync_status` is one of
     /// `waiting`, and those modified at or after `modified_since`; each with `properties`.
     fn deals_to_reconcile(
@@ -189,6 +224,33 @@ pub trait Opportunities: Send + Sync {
         &self,
         since: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<ListedOpportunity>, OpportunityError>> + Send;
+    /// Ids of the partner account's PENDING received opportunity invitations
+    /// (ListEngagementInvitations).
+    fn pending_invitations(
+        &self,
+    ) -> impl Future<Output = Result<Vec<String>, OpportunityError>> + Send;
+    /// GetEngagementInvitation. `Ok(None)` when it does not exist.
+    fn invitation(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<Invitation>, OpportunityError>> + Send;
+    /// StartEngagementByAcceptingInvitationTask with a caller-chosen idempotency token.
+    fn start_accept(
+        &self,
+        invitation_id: &str,
+        client_token: &str,
+    ) -> impl Future<Output = Result<AcceptTask, OpportunityError>> + Send;
+    /// The invitation's accept tasks (ListEngagementByAcceptingInvitationTasks), newest first.
+    fn accept_tasks(
+        &self,
+        invitation_id: &str,
+    ) -> impl Future<Output = Result<Vec<AcceptTask>, OpportunityError>> + Send;
+    /// RejectEngagementInvitation.
+    fn reject_invitation(
+        &self,
+        invitation_id: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<(), OpportunityError>> + Send;
     /// The id of the opportunity whose PartnerOpportunityIdentifier is `partner_id`, if any.
     /// `company_name` narrows the search when known.
     fn find_by_partner_id(

@@ -755,10 +755,19 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             props.insert(SUBMIT_PROPERTY.to_owned(), "false".to_owned());
         }
         if !draft {
-            // AWS's side exists once the opportunity was submitted.
-            let summary = self.opportunities.aws_summary(id).await.map_err(pc_retry)?;
-            if let Some(summary) = summary {
-                props.extend(aws_side_props(&summary));
+            // AWS's side exists once the opportunity was submitted. It is extra information:
+            // when it cannot be read (a role without GetAwsOpportunitySummary, a refusal) the
+            // deal still gets its status, and the next sync tries again. Only the quota holds
+            // the record back (handed back to the queue, never failed).
+            match self.opportunities.aws_summary(id).await {
+                Ok(Some(summary)) => props.extend(aws_side_props(&summary)),
+                Ok(None) => {}
+                Err(e @ OpportunityError::Throttled(_)) => return Err(pc_retry(e)),
+                Err(e) => tracing::warn!(
+                    opportunity_id = id,
+                    error = %e,
+                    "AWS's summary could not be read; the deal keeps its AWS-side values"
+                ),
             }
         }
         self.write_back(snapshot, props, writes > 0).await?;
@@ -869,10 +878,15 @@ fn status_props(
     .collect()
 }
 
+/// `Insights.EngagementScore` values, the options of the `aws_engagement_score` dropdown.
+pub const ENGAGEMENT_SCORES: [&str; 3] = ["High", "Medium", "Low"];
+
 /// AWS's side on the deal. Members AWS left empty clear the property, except
 /// `aws_involvement_type`, a person's input before submission: it only ever takes AWS's value.
 fn aws_side_props(summary: &AwsSummary) -> BTreeMap<String, String> {
-    let team: Vec<String> = summary
+    // Sorted: AWS's order may change between reads, and a different order must not count as
+    // a change of the deal.
+    let mut team: Vec<String> = summary
         .team
         .iter()
         .map(|m| {
@@ -885,10 +899,17 @@ fn aws_side_props(summary: &AwsSummary) -> BTreeMap<String, String> {
         })
         .filter(|line| !line.is_empty())
         .collect();
+    team.sort();
+    // `aws_engagement_score` is a HubSpot dropdown: a value it does not offer would fail the
+    // whole write-back.
+    let score = summary
+        .engagement_score
+        .clone()
+        .filter(|s| ENGAGEMENT_SCORES.contains(&s.as_str()));
     let mut props: BTreeMap<String, String> = [
         ("aws_seller_stage", summary.stage.clone()),
         ("aws_seller_next_steps", summary.next_steps.clone()),
-        ("aws_engagement_score", summary.engagement_score.clone()),
+        ("aws_engagement_score", score),
         ("aws_team", Some(team.join("\n"))),
     ]
     .into_iter()

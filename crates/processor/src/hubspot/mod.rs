@@ -14,6 +14,7 @@ use crate::domain::{CrmRecord, Deal, Note};
 use crate::ports::{AssociatedObject, Crm, CrmError};
 use crate::rate_limit::{TokenBucket, backoff};
 
+mod records;
 mod search;
 pub use search::{SEARCH_MAX_RESULTS, SEARCH_PAGE_SIZE};
 
@@ -145,6 +146,10 @@ impl HubSpotClient {
                 StatusCode::NOT_FOUND => return Ok(None),
                 StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                     return Err(CrmError::Unauthorized(message));
+                }
+                // A unique-value property already holds the value (records::is_duplicate).
+                _ if records::is_duplicate(status, &error) => {
+                    return Err(CrmError::Duplicate(message));
                 }
                 StatusCode::TOO_MANY_REQUESTS => {
                     // The daily quota will not come back within this invocation.
@@ -322,6 +327,47 @@ impl Crm for HubSpotClient {
             .get_or_try_init(|| self.account_portal_id())
             .await
             .copied()
+    }
+
+    async fn find_deal(
+        &self,
+        property: &str,
+        value: &str,
+        properties: &[String],
+    ) -> Result<Option<CrmRecord>, CrmError> {
+        self.find_one("deals", property, value, properties).await
+    }
+
+    async fn create_deal(
+        &self,
+        properties: &BTreeMap<String, String>,
+        company_id: Option<&str>,
+    ) -> Result<String, CrmError> {
+        self.create_deal_record(properties, company_id).await
+    }
+
+    async fn company_for_domain(
+        &self,
+        domain: &str,
+        properties: &BTreeMap<String, String>,
+    ) -> Result<String, CrmError> {
+        self.company_by_domain(domain, properties).await
+    }
+
+    async fn create_deal_task(
+        &self,
+        deal_id: &str,
+        subject: &str,
+        body: &str,
+        due: DateTime<Utc>,
+        owner_id: Option<&str>,
+    ) -> Result<(), CrmError> {
+        self.create_task(deal_id, subject, body, due, owner_id)
+            .await
+    }
+
+    async fn default_pipeline(&self) -> Result<(String, String), CrmError> {
+        self.first_stage_of_default_pipeline().await
     }
 
     async fn deals_to_reconcile(

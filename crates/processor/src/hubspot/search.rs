@@ -94,9 +94,13 @@ impl HubSpotClient {
                 Value::Number(n) => Some(n.to_string()),
                 _ => None,
             });
+            // `after` is HubSpot's offset into the query's results: past 10 000 it is refused.
+            let offset = next.as_deref().and_then(|n| n.parse::<usize>().ok());
             match next {
                 None => return Ok(found),
-                Some(next) if in_query + SEARCH_PAGE_SIZE <= SEARCH_MAX_RESULTS => {
+                Some(next)
+                    if offset.unwrap_or(in_query) + SEARCH_PAGE_SIZE <= SEARCH_MAX_RESULTS =>
+                {
                     after = Some(next);
                 }
                 Some(_) => {

@@ -29,8 +29,8 @@ use aws_sdk_partnercentralselling::types::{
 };
 
 use crate::domain::{
-    AwsSummary, CreatedOpportunity, ExistingOpportunity, ListedOpportunity, OpportunityFields,
-    Submission, SubmissionTask, TaskState,
+    AcceptTask, AwsSummary, CreatedOpportunity, ExistingOpportunity, Invitation, ListedOpportunity,
+    OpportunityFields, Submission, SubmissionTask, TaskState,
 };
 use crate::ports::{Opportunities, OpportunityError};
 use crate::rate_limit::{DEFAULT_SLOT, TokenBucket, WriteSlots, backoff};
@@ -47,6 +47,7 @@ macro_rules! validation {
 }
 
 mod aws_side;
+mod invitations;
 
 /// ListOpportunities `MaxResults` upper bound.
 const LIST_PAGE_SIZE: i32 = 100;
@@ -341,6 +342,34 @@ impl Opportunities for PartnerCentralClient {
         since: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<ListedOpportunity>, OpportunityError> {
         self.modified(since).await
+    }
+
+    async fn pending_invitations(&self) -> Result<Vec<String>, OpportunityError> {
+        self.list_pending_invitations().await
+    }
+
+    async fn invitation(&self, id: &str) -> Result<Option<Invitation>, OpportunityError> {
+        self.get_invitation(id).await
+    }
+
+    async fn start_accept(
+        &self,
+        invitation_id: &str,
+        client_token: &str,
+    ) -> Result<AcceptTask, OpportunityError> {
+        self.start_accept_task(invitation_id, client_token).await
+    }
+
+    async fn accept_tasks(&self, invitation_id: &str) -> Result<Vec<AcceptTask>, OpportunityError> {
+        self.list_accept_tasks(invitation_id).await
+    }
+
+    async fn reject_invitation(
+        &self,
+        invitation_id: &str,
+        reason: &str,
+    ) -> Result<(), OpportunityError> {
+        self.reject(invitation_id, reason).await
     }
 
     async fn find_by_partner_id(
