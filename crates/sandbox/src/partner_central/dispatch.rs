@@ -19,11 +19,16 @@ fn class_of(operation: &str) -> Option<Class> {
         "GetOpportunity"
         | "ListOpportunities"
         | "ListEngagementFromOpportunityTasks"
-        | "GetAwsOpportunitySummary" => Some(Class::Read),
+        | "GetAwsOpportunitySummary"
+        | "ListEngagementInvitations"
+        | "GetEngagementInvitation"
+        | "ListEngagementByAcceptingInvitationTasks" => Some(Class::Read),
         "CreateOpportunity"
         | "UpdateOpportunity"
         | "AssociateOpportunity"
-        | "StartEngagementFromOpportunityTask" => Some(Class::Write),
+        | "StartEngagementFromOpportunityTask"
+        | "StartEngagementByAcceptingInvitationTask"
+        | "RejectEngagementInvitation" => Some(Class::Write),
         _ => None,
     }
 }

@@ -2,10 +2,12 @@
 //! us-east-1 ("Working with selling API events",
 //! <https://docs.aws.amazon.com/partner-central/latest/APIReference/selling-api-events.html>):
 //! `Opportunity Created` when an opportunity is created, `Opportunity Updated` when the
-//! opportunity or its AWS Opportunity Summary changes. The envelope is EventBridge's
-//! (<https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html>); the
-//! detail carries identifiers only, so a consumer re-reads with GetOpportunity /
-//! GetAwsOpportunitySummary.
+//! opportunity or its AWS Opportunity Summary changes, and `Engagement Invitation Created` /
+//! `Accepted` / `Rejected` / `Expired` along an AWS referral's life. The envelope is
+//! EventBridge's (<https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html>);
+//! the detail carries identifiers only — `opportunity.identifier` or `engagementInvitation.id`,
+//! with the resource's ARN in `resources` — so a consumer re-reads with GetOpportunity /
+//! GetAwsOpportunitySummary / GetEngagementInvitation.
 //!
 //! Delivery is best effort, and EventBridge retries deliver at least once: the handle can
 //! drop events (to prove a reconciliation sweep finds what no event announced) or deliver
@@ -27,6 +29,10 @@ pub const EVENT_SOURCE: &str = "aws.partnercentral-selling";
 pub(crate) enum DetailType {
     OpportunityCreated,
     OpportunityUpdated,
+    InvitationCreated,
+    InvitationAccepted,
+    InvitationRejected,
+    InvitationExpired,
 }
 
 impl DetailType {
@@ -34,18 +40,39 @@ impl DetailType {
         match self {
             Self::OpportunityCreated => "Opportunity Created",
             Self::OpportunityUpdated => "Opportunity Updated",
+            Self::InvitationCreated => "Engagement Invitation Created",
+            Self::InvitationAccepted => "Engagement Invitation Accepted",
+            Self::InvitationRejected => "Engagement Invitation Rejected",
+            Self::InvitationExpired => "Engagement Invitation Expired",
+        }
+    }
+
+    /// The detail member naming the resource the event is about.
+    fn subject(self, id: &str) -> (&'static str, Value) {
+        match self {
+            Self::OpportunityCreated | Self::OpportunityUpdated => {
+                ("opportunity", json!({ "identifier": id }))
+            }
+            Self::InvitationCreated
+            | Self::InvitationAccepted
+            | Self::InvitationRejected
+            | Self::InvitationExpired => ("engagementInvitation", json!({ "id": id })),
         }
     }
 }
 
-/// One event as EventBridge delivers it to a rule's target.
+/// One event as EventBridge delivers it to a rule's target. `id` is the opportunity or
+/// invitation the event is about, `arn` its ARN.
 fn envelope(
     detail_type: DetailType,
     catalog: &str,
-    opportunity_id: &str,
+    id: &str,
     arn: &str,
     at: DateTime<Utc>,
 ) -> Value {
+    let (subject, reference) = detail_type.subject(id);
+    let mut detail = json!({ "schemaVersion": "1", "catalog": catalog });
+    detail[subject] = reference;
     json!({
         "version": "0",
         "id": uuid::Uuid::new_v4().to_string(),
@@ -56,11 +83,7 @@ fn envelope(
         "time": at.to_rfc3339_opts(SecondsFormat::Secs, true),
         "region": protocol::REGION,
         "resources": [arn],
-        "detail": {
-            "schemaVersion": "1",
-            "catalog": catalog,
-            "opportunity": { "identifier": opportunity_id },
-        },
+        "detail": detail,
     })
 }
 
@@ -81,11 +104,11 @@ impl EventBus {
         &mut self,
         detail_type: DetailType,
         catalog: &str,
-        opportunity_id: &str,
+        id: &str,
         arn: &str,
         at: DateTime<Utc>,
     ) {
-        let event = envelope(detail_type, catalog, opportunity_id, arn, at);
+        let event = envelope(detail_type, catalog, id, arn, at);
         self.emitted.push(event.clone());
         if self.delivery_off {
             self.dropped += 1;

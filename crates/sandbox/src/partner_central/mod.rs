@@ -3,13 +3,19 @@
 //! operations the processor calls — CreateOpportunity, GetOpportunity, UpdateOpportunity,
 //! AssociateOpportunity, ListOpportunities (filters incl. LastModifiedDate, Sort),
 //! StartEngagementFromOpportunityTask, ListEngagementFromOpportunityTasks,
-//! GetAwsOpportunitySummary — and answers any other with UnknownOperationException.
-//! [`PartnerCentralFake::review`] plays AWS's reviewer on submitted opportunities and
-//! [`PartnerCentralFake::set_aws_summary`] AWS's people changing their side of one. Every
+//! GetAwsOpportunitySummary, and for AWS referrals ListEngagementInvitations,
+//! GetEngagementInvitation, StartEngagementByAcceptingInvitationTask,
+//! ListEngagementByAcceptingInvitationTasks and RejectEngagementInvitation — and answers any
+//! other with UnknownOperationException.
+//! [`PartnerCentralFake::review`] plays AWS's reviewer on submitted opportunities,
+//! [`PartnerCentralFake::set_aws_summary`] AWS's people changing their side of one and
+//! [`PartnerCentralFake::invite`] AWS referring an opportunity to the partner. Every
 //! change is announced as an EventBridge event ([`PartnerCentralFake::subscribe_events`]):
-//! `Opportunity Created` on CreateOpportunity, `Opportunity Updated` on UpdateOpportunity,
-//! AssociateOpportunity, a submission task's end (COMPLETE or FAILED), each review decision
-//! and each AWS summary change, with controls for best-effort and at-least-once delivery.
+//! `Opportunity Created` on CreateOpportunity and on an accepted referral, `Opportunity
+//! Updated` on UpdateOpportunity, AssociateOpportunity, a submission task's end (COMPLETE or
+//! FAILED), each review decision and each AWS summary change, `Engagement Invitation
+//! Created` / `Accepted` / `Rejected` / `Expired` along a referral's life, with controls for
+//! best-effort and at-least-once delivery.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -22,7 +28,8 @@
 //! Where the rules live: `validation/` (field shapes, then business rules), `review.rs` (what
 //! each LifeCycle.ReviewStatus and Stage allows), `submission.rs` (the asynchronous submission
 //! task), `reviewer.rs` (AWS's review decisions), `aws_summary.rs` (AWS's side of an
-//! opportunity), `eventbridge.rs` (the events and their delivery), `ops/` (ClientToken
+//! opportunity), `referrals/` (engagement invitations, their expiry and the acceptance task),
+//! `eventbridge.rs` (the events and their delivery), `ops/` (ClientToken
 //! idempotency, LastModifiedDate optimistic concurrency, full-replacement updates,
 //! associations, listing), `limits.rs` (quotas) and `protocol.rs` (the awsJson1_0 envelope and
 //! error bodies). The rules come from the API
@@ -38,6 +45,7 @@ mod formats;
 mod limits;
 mod ops;
 mod protocol;
+mod referrals;
 mod review;
 mod reviewer;
 mod store;
@@ -60,6 +68,7 @@ use serde_json::Value;
 pub use aws_summary::{AwsSummaryChange, AwsTeamMember};
 pub use eventbridge::EVENT_SOURCE;
 pub use limits::{PartnerCentralFault, Rate};
+pub use referrals::{DEFAULT_INVITATION_LIFETIME, NewInvitation, SenderContact};
 pub use reviewer::AwsReview;
 
 use crate::lock;
@@ -74,8 +83,9 @@ const ACCOUNT_ID: &str = "111122223333";
 /// invitation before submitting); long enough for a client to observe `IN_PROGRESS`.
 pub const DEFAULT_SUBMISSION_DELAY: Duration = Duration::from_secs(2);
 
-/// How often the fake finishes due submission tasks on its own, so their end (and its event)
-/// happens without a client having to read anything, as AWS's asynchronous task does.
+/// How often the fake finishes due tasks and expires invitations on its own, so their end (and
+/// its event) happens without a client having to read anything, as AWS's asynchronous tasks
+/// and expiry do.
 const SETTLE_TICK: Duration = Duration::from_millis(50);
 
 /// Start-up settings. `Default`: the real quotas and the real UTC clock.
@@ -86,8 +96,8 @@ pub struct PartnerCentralConfig {
     pub writes: Option<Rate>,
     /// Read quota of the partner account, shared likewise (`None` = unlimited).
     pub reads: Option<Rate>,
-    /// How long a StartEngagementFromOpportunityTask stays `IN_PROGRESS` on the fake's clock
-    /// before it ends COMPLETE or FAILED.
+    /// How long a StartEngagementFromOpportunityTask or StartEngagementByAcceptingInvitationTask
+    /// stays `IN_PROGRESS` on the fake's clock before it ends COMPLETE or FAILED.
     pub submission_delay: Duration,
     /// "Today" for TargetCloseDate checks and the clock of the token buckets and timestamps.
     pub clock: Arc<dyn Clock>,
@@ -149,6 +159,11 @@ pub enum SandboxError {
     /// AWS has no side of an opportunity until a submission completes.
     #[error("opportunity {0} has not been submitted: AWS has no opportunity for it yet")]
     NotSubmitted(String),
+    #[error("no engagement invitation {0}")]
+    UnknownInvitation(String),
+    /// Only a PENDING invitation can expire or be answered.
+    #[error("engagement invitation {id} is {status}, not PENDING")]
+    InvitationNotPending { id: String, status: String },
     /// A value outside the SDK enum's list.
     #[error("{field}: \"{value}\" is not one of {allowed}")]
     InvalidValue {
@@ -179,11 +194,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The store with every due submission task settled: the only way to reach it, so no
-    /// reader sees a task that should have finished.
+    /// The store with every due task settled and every overdue invitation expired: the only
+    /// way to reach it, so no reader sees a task that should have finished or a PENDING
+    /// invitation past its ExpirationDate.
     pub(crate) fn settled(&self) -> MutexGuard<'_, Store> {
         let mut store = lock(&self.store);
-        submission::settle(&mut store, self.clock.now(), self.submission_delay);
+        let now = self.clock.now();
+        submission::settle(&mut store, now, self.submission_delay);
+        referrals::settle(&mut store, now, self.submission_delay);
         store
     }
 }
@@ -196,7 +214,7 @@ pub struct PartnerCentralFake {
     _settler: Settler,
 }
 
-/// The background task finishing due submission tasks; stops with the fake.
+/// The background task finishing due tasks and expiring invitations; stops with the fake.
 struct Settler(tokio::task::JoinHandle<()>);
 
 impl Drop for Settler {

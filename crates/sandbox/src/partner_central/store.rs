@@ -1,4 +1,5 @@
-//! Stored opportunities, submission tasks, client-token memory and ids.
+//! Stored opportunities, submission tasks, AWS referrals and their acceptance tasks,
+//! client-token memory and ids.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,7 +9,9 @@ use serde_json::{Map, Value, json};
 
 use super::aws_summary::AwsSide;
 use super::eventbridge::{DetailType, EventBus};
+use super::referrals::{AcceptTask, Invitation};
 use super::submission::SubmissionTask;
+use super::{ACCOUNT_ID, protocol};
 
 /// Top-level members the partner owns and UpdateOpportunity replaces wholesale.
 pub(crate) const REPLACEABLE: [&str; 9] = [
@@ -57,6 +60,15 @@ pub(crate) struct Opportunity {
 /// LastModifiedDate distinct between quick successive writes.
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The ARN of a Partner Central resource of the partner account, e.g. `kind` `opportunity` or
+/// `engagement-invitation`.
+pub(crate) fn arn(catalog: &str, kind: &str, id: &str) -> String {
+    format!(
+        "arn:aws:partnercentral:{}:{ACCOUNT_ID}:catalog/{catalog}/{kind}/{id}",
+        protocol::REGION
+    )
 }
 
 impl Opportunity {
@@ -192,6 +204,13 @@ pub(crate) struct Store {
     pub tasks: Vec<SubmissionTask>,
     /// (catalog, ClientToken) → the StartEngagementFromOpportunityTask body and its task id.
     pub task_tokens: HashMap<(String, String), TokenRecord>,
+    /// AWS referrals (engagement invitations received), in the order AWS sent them.
+    pub invitations: Vec<Invitation>,
+    /// StartEngagementByAcceptingInvitationTask tasks in start order.
+    pub accept_tasks: Vec<AcceptTask>,
+    /// (catalog, ClientToken) → the StartEngagementByAcceptingInvitationTask body and its
+    /// task id.
+    pub accept_tokens: HashMap<(String, String), TokenRecord>,
     /// The default event bus Partner Central puts its events on.
     pub bus: EventBus,
     next_id: u64,
@@ -232,6 +251,26 @@ impl Store {
             let (catalog, arn) = (opportunity.catalog.clone(), opportunity.arn.clone());
             self.bus.publish(detail_type, &catalog, id, &arn, at);
         }
+    }
+
+    /// Announces a change of invitation `id` on the event bus, as [`Store::emit`] does for
+    /// opportunities.
+    pub(crate) fn emit_invitation(&mut self, detail_type: DetailType, id: &str, at: DateTime<Utc>) {
+        if let Some(invitation) = self.invitations.iter().find(|i| i.id == id) {
+            let (catalog, arn) = (invitation.new.catalog.clone(), invitation.arn.clone());
+            self.bus.publish(detail_type, &catalog, id, &arn, at);
+        }
+    }
+
+    /// Looks an invitation up within one catalog by its id or its ARN (the API takes either).
+    pub(crate) fn invitation(&self, catalog: &str, identifier: &str) -> Option<&Invitation> {
+        self.invitations
+            .iter()
+            .find(|i| i.new.catalog == catalog && (i.id == identifier || i.arn == identifier))
+    }
+
+    pub(crate) fn invitation_mut(&mut self, id: &str) -> Option<&mut Invitation> {
+        self.invitations.iter_mut().find(|i| i.id == id)
     }
 
     /// Looks an opportunity up within one catalog (AWS and Sandbox are separate worlds).

@@ -4,16 +4,17 @@
 //! <https://docs.aws.amazon.com/partner-central/latest/APIReference/API_ListEngagementFromOpportunityTasks.html>).
 
 use aws_sdk_partnercentralselling::types::{
-    ListTasksSortName, SalesInvolvementType, SortOrder, TaskStatus, Visibility,
+    ListTasksSortName, SalesInvolvementType, TaskStatus, Visibility,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+use super::paging::{admits, descending, filter, page, page_bounds};
 use super::{Outcome, catalog_and_id, internal, not_found};
+use crate::partner_central::Shared;
 use crate::partner_central::protocol::{AwsError, Code};
-use crate::partner_central::store::{TokenRecord, truncate_millis};
+use crate::partner_central::store::{self, TokenRecord, truncate_millis};
 use crate::partner_central::submission::{SubmissionTask, random_id};
 use crate::partner_central::validation::{Report, one_of, string};
-use crate::partner_central::{ACCOUNT_ID, Shared, protocol};
 
 pub(super) fn start(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsError> {
     let mut r = Report::default();
@@ -96,10 +97,7 @@ pub(super) fn start(shared: &Shared, body: &Map<String, Value>) -> Result<Outcom
     }
     let task_id = random_id("oit-", 13);
     let task = SubmissionTask {
-        arn: format!(
-            "arn:aws:partnercentral:{}:{ACCOUNT_ID}:catalog/{catalog}/engagement-from-opportunity-task/{task_id}",
-            protocol::REGION
-        ),
+        arn: store::arn(catalog, "engagement-from-opportunity-task", &task_id),
         id: task_id.clone(),
         catalog: catalog.to_owned(),
         opportunity_id: id.to_owned(),
@@ -136,68 +134,9 @@ fn submission_member(body: &Map<String, Value>, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The fake accepts MaxResults 1–1000 and pages by 20 without it.
+/// ListEngagementFromOpportunityTasks' MaxResults range (1–1000).
 const MAX_RESULTS: u64 = 1000;
-const DEFAULT_RESULTS: usize = 20;
-
-/// A string-list filter member; `None` = not filtering on it.
-fn filter<'a>(r: &mut Report, body: &'a Map<String, Value>, key: &str) -> Option<Vec<&'a str>> {
-    match body.get(key).filter(|v| !v.is_null())? {
-        Value::Array(items) => Some(items.iter().filter_map(Value::as_str).collect()),
-        _ => {
-            r.request(key, Code::InvalidValue, format!("{key} must be a list"));
-            None
-        }
-    }
-}
-
-fn descending(r: &mut Report, body: &Map<String, Value>) -> bool {
-    let Some(Value::Object(sort)) = body.get("Sort").filter(|v| !v.is_null()) else {
-        // Newest first: a poller wants the latest task of an opportunity.
-        return true;
-    };
-    one_of(
-        r,
-        sort,
-        "SortBy",
-        "Sort.SortBy",
-        ListTasksSortName::values(),
-    );
-    let order = one_of(r, sort, "SortOrder", "Sort.SortOrder", SortOrder::values());
-    order != Some(SortOrder::Ascending.as_str())
-}
-
-fn page_bounds(r: &mut Report, body: &Map<String, Value>) -> (usize, usize) {
-    let max = match body.get("MaxResults").filter(|v| !v.is_null()) {
-        None => DEFAULT_RESULTS,
-        Some(value) => match value.as_u64().filter(|n| (1..=MAX_RESULTS).contains(n)) {
-            Some(n) => usize::try_from(n).unwrap_or(DEFAULT_RESULTS),
-            None => {
-                r.request(
-                    "MaxResults",
-                    Code::InvalidValue,
-                    format!("MaxResults must be between 1 and {MAX_RESULTS}"),
-                );
-                DEFAULT_RESULTS
-            }
-        },
-    };
-    let offset = match body.get("NextToken").and_then(Value::as_str) {
-        None => 0,
-        Some(token) => token
-            .strip_prefix("sandbox-task-offset-")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| {
-                r.request(
-                    "NextToken",
-                    Code::InvalidValue,
-                    "NextToken was not issued by this service",
-                );
-                0
-            }),
-    };
-    (offset, max)
-}
+const TOKEN_PREFIX: &str = "sandbox-task-offset-";
 
 pub(super) fn list_tasks(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsError> {
     let mut r = Report::default();
@@ -206,38 +145,26 @@ pub(super) fn list_tasks(shared: &Shared, body: &Map<String, Value>) -> Result<O
     let task_ids = filter(&mut r, body, "TaskIdentifier");
     let engagements = filter(&mut r, body, "EngagementIdentifier");
     let statuses = filter(&mut r, body, "TaskStatus");
-    let descending = descending(&mut r, body);
-    let (offset, max) = page_bounds(&mut r, body);
+    let descending = descending(&mut r, body, ListTasksSortName::values());
+    let bounds = page_bounds(&mut r, body, MAX_RESULTS, TOKEN_PREFIX);
     r.request_result()?;
     let catalog = catalog.ok_or_else(|| internal("catalog validated"))?;
-    let admits = |list: &Option<Vec<&str>>, value: Option<&str>| {
-        list.as_ref()
-            .is_none_or(|list| value.is_some_and(|v| list.contains(&v)))
-    };
 
     let store = shared.settled();
     // Start order is StartTime order (ties broken by arrival), so sorting is a reversal.
-    let mut matches: Vec<&SubmissionTask> = store
+    let mut matches: Vec<Value> = store
         .tasks
         .iter()
         .filter(|t| t.catalog == catalog)
-        .filter(|t| admits(&opportunities, Some(&t.opportunity_id)))
-        .filter(|t| admits(&task_ids, Some(&t.id)))
-        .filter(|t| admits(&engagements, t.engagement_id.as_deref()))
-        .filter(|t| admits(&statuses, Some(t.status.as_str())))
+        .filter(|t| admits(opportunities.as_ref(), Some(&t.opportunity_id)))
+        .filter(|t| admits(task_ids.as_ref(), Some(&t.id)))
+        .filter(|t| admits(engagements.as_ref(), t.engagement_id.as_deref()))
+        .filter(|t| admits(statuses.as_ref(), Some(t.status.as_str())))
+        .map(SubmissionTask::to_json)
         .collect();
     if descending {
         matches.reverse();
     }
-    let page: Vec<Value> = matches
-        .iter()
-        .skip(offset)
-        .take(max)
-        .map(|t| t.to_json())
-        .collect();
-    let mut out = json!({ "TaskSummaries": page });
-    if offset + max < matches.len() {
-        out["NextToken"] = json!(format!("sandbox-task-offset-{}", offset + max));
-    }
+    let out = page("TaskSummaries", &matches, bounds, TOKEN_PREFIX);
     Ok(Outcome::read(out, None))
 }

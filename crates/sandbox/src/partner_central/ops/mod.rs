@@ -1,28 +1,35 @@
 //! The operations. Create / Get / Update live here (idempotency and optimistic concurrency);
 //! listing in `list.rs`; associations in `associate.rs`; the submission task in `engagement.rs`;
-//! AWS's side (GetAwsOpportunitySummary) in `summary.rs`. Each change of an opportunity is
-//! announced on the event bus (`Store::emit`) under the same lock that makes it.
+//! AWS's side (GetAwsOpportunitySummary) in `summary.rs`; AWS referrals in `invitations.rs`
+//! (list, get, reject) and `accepting.rs` (the acceptance task); what the task and invitation
+//! lists share in `paging.rs`. Each change of an opportunity or invitation is announced on the
+//! event bus (`Store::emit`, `Store::emit_invitation`) under the same lock that makes it.
 
 use aws_sdk_partnercentralselling::types::{OpportunityOrigin, ReviewStatus};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use super::Shared;
 use super::aws_summary;
 use super::eventbridge::DetailType;
 use super::formats;
 use super::protocol::{AwsError, Code, Reason};
 use super::review;
-use super::store::{Opportunity, REPLACEABLE, TokenRecord, timestamp, truncate_millis};
+use super::store::{self, Opportunity, REPLACEABLE, TokenRecord, timestamp, truncate_millis};
 use super::validation::{self, Report};
-use super::{ACCOUNT_ID, Shared};
 
+mod accepting;
 mod associate;
 mod engagement;
+mod invitations;
 mod list;
+mod paging;
 mod summary;
 
+use accepting::{list_accepting_tasks, start_accepting};
 use associate::associate;
 use engagement::{list_tasks, start};
+use invitations::{get_invitation, list_invitations, reject};
 use list::list;
 use summary::get_summary;
 
@@ -53,6 +60,16 @@ impl Outcome {
             created: false,
         }
     }
+
+    /// A state-changing call that names no opportunity (an invitation's).
+    pub(super) fn wrote(body: Value) -> Self {
+        Self {
+            body,
+            opportunity_id: None,
+            wrote: true,
+            created: false,
+        }
+    }
 }
 
 pub(crate) fn run(
@@ -69,6 +86,11 @@ pub(crate) fn run(
         "StartEngagementFromOpportunityTask" => start(shared, body),
         "ListEngagementFromOpportunityTasks" => list_tasks(shared, body),
         "GetAwsOpportunitySummary" => get_summary(shared, body),
+        "ListEngagementInvitations" => list_invitations(shared, body),
+        "GetEngagementInvitation" => get_invitation(shared, body),
+        "RejectEngagementInvitation" => reject(shared, body),
+        "StartEngagementByAcceptingInvitationTask" => start_accepting(shared, body),
+        "ListEngagementByAcceptingInvitationTasks" => list_accepting_tasks(shared, body),
         other => Err(AwsError::UnknownOperation(format!(
             "The sandbox does not implement {other}"
         ))),
@@ -191,10 +213,7 @@ fn create(shared: &Shared, body: &Map<String, Value>) -> Result<Outcome, AwsErro
     let id = store.allocate_id();
     let now = store.stamp(shared.clock.now());
     let opportunity = Opportunity {
-        arn: format!(
-            "arn:aws:partnercentral:{}:{ACCOUNT_ID}:catalog/{catalog}/opportunity/{id}",
-            super::protocol::REGION
-        ),
+        arn: store::arn(catalog, "opportunity", &id),
         id: id.clone(),
         catalog: catalog.to_owned(),
         origin: origin.to_owned(),
