@@ -9,6 +9,10 @@ use crate::hubspot::{ObjectType, WebhookEvent};
 /// newer than theirs instead of guessing.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Event types of invitation hints.
+pub const INVITATION_AWS_CHANGE: &str = "invitation.awsChange";
+pub const INVITATION_SWEEP_HINT: &str = "invitation.sweepHint";
+
 /// SQS: `MessageGroupId` and `MessageDeduplicationId` are at most 128 characters.
 pub const MAX_SQS_ID_LEN: usize = 128;
 
@@ -112,6 +116,42 @@ impl SyncEvent {
         }
     }
 
+    /// A request to look at one AWS engagement invitation (a referral), from its Partner Central
+    /// event (`Aws`) or the sweep (`Sweep`): it travels in the invitation's own message group
+    /// (`<portal>-invitation-<id>`), so two looks at one invitation never run at once.
+    pub fn invitation_hint(
+        source: EventSource,
+        portal_id: u64,
+        invitation_id: &str,
+        cause: &str,
+        occurred_at: i64,
+        received_at: i64,
+    ) -> Self {
+        let event_type = match source {
+            EventSource::Sweep => INVITATION_SWEEP_HINT,
+            _ => INVITATION_AWS_CHANGE,
+        };
+        SyncEvent {
+            schema_version: SCHEMA_VERSION,
+            source,
+            event_type: event_type.to_owned(),
+            object_type: ObjectType::Other,
+            object_id: invitation_id.to_owned(),
+            portal_id,
+            occurred_at,
+            received_at,
+            correlation_id: cause.to_owned(),
+            attempt_number: 0,
+            hubspot: None,
+        }
+    }
+
+    /// The invitation id of an [`SyncEvent::invitation_hint`].
+    pub fn invitation_id(&self) -> Option<&str> {
+        (self.hubspot.is_none() && self.event_type.starts_with("invitation."))
+            .then_some(self.object_id.as_str())
+    }
+
     pub fn to_json(&self) -> String {
         // Serialising plain data with string keys cannot fail.
         serde_json::to_string(self).unwrap_or_default()
@@ -134,6 +174,13 @@ impl SyncEvent {
                 .object_type_id
                 .clone()
                 .unwrap_or_else(|| self.event_type.clone()),
+            // Our own hints about things that are not HubSpot objects (`invitation.*`).
+            (ObjectType::Other, None) => self
+                .event_type
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
             (known, _) => known.as_str().to_owned(),
         };
         sqs_id(&format!("{}-{}-{}", self.portal_id, kind, self.object_id))
@@ -329,6 +376,23 @@ mod tests {
         assert_eq!(sweep.event_type, "deal.sweepHint");
         let back = SyncEvent::from_json(&sweep.to_json()).unwrap();
         assert_eq!(back.source, EventSource::Sweep);
+    }
+
+    #[test]
+    fn invitation_hints_have_a_group_per_invitation() {
+        let hint = SyncEvent::invitation_hint(EventSource::Aws, 62515, "engi-abc", "eb-1", 1, 2);
+        assert_eq!(hint.message_group_id(), "62515-invitation-engi-abc");
+        assert_eq!(hint.invitation_id(), Some("engi-abc"));
+        let back = SyncEvent::from_json(&hint.to_json()).unwrap();
+        assert_eq!(back.invitation_id(), Some("engi-abc"));
+        assert_eq!(back.message_group_id(), hint.message_group_id());
+        let deal = SyncEvent::deal_hint(EventSource::Aws, 62515, "7", "eb-1", 1, 2);
+        assert_eq!(deal.invitation_id(), None);
+        assert_ne!(
+            SyncEvent::invitation_hint(EventSource::Sweep, 62515, "engi-abc", "eb-1", 1, 2)
+                .message_deduplication_id(),
+            hint.message_deduplication_id()
+        );
     }
 
     #[test]

@@ -30,12 +30,17 @@ pub const OPPORTUNITY_DETAIL_TYPES: [&str; 4] = [
     "Opportunity Rejected",
 ];
 
-/// Detail-types that are counted (the `PartnerCentralEvents` metric) but not acted on.
-pub const COUNTED_DETAIL_TYPES: [&str; 8] = [
+/// Partner Central detail-types about an engagement invitation (an AWS referral): the processor
+/// looks at the invitation again.
+pub const INVITATION_DETAIL_TYPES: [&str; 4] = [
     "Engagement Invitation Created",
     "Engagement Invitation Accepted",
     "Engagement Invitation Rejected",
     "Engagement Invitation Expired",
+];
+
+/// Detail-types that are counted (the `PartnerCentralEvents` metric) but not acted on.
+pub const COUNTED_DETAIL_TYPES: [&str; 4] = [
     "Engagement Member Joined",
     "Engagement Member Added",
     "Resource Snapshot Created",
@@ -81,9 +86,42 @@ impl EventBridgeEvent {
     pub fn metric_detail_type(&self) -> &str {
         let known = OPPORTUNITY_DETAIL_TYPES
             .iter()
+            .chain(INVITATION_DETAIL_TYPES.iter())
             .chain(COUNTED_DETAIL_TYPES.iter())
             .find(|t| **t == self.detail_type);
         known.copied().unwrap_or("other")
+    }
+
+    /// An engagement invitation change the processor acts on.
+    pub fn is_invitation_change(&self) -> bool {
+        self.is_partner_central() && INVITATION_DETAIL_TYPES.contains(&self.detail_type.as_str())
+    }
+
+    /// The invitation the event is about: `detail.engagementInvitation.id` (or `.identifier`),
+    /// `detail.engagementInvitationId`, else the last segment of an `…/engagement-invitation/<id>`
+    /// ARN.
+    pub fn invitation_id(&self) -> Option<String> {
+        let detail = &self.detail;
+        let from_detail = [
+            detail.pointer("/engagementInvitation/id"),
+            detail.pointer("/engagementInvitation/identifier"),
+            detail.get("engagementInvitationId"),
+            detail.get("invitationId"),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(Value::as_str)
+        .map(str::trim)
+        .filter(|id| !id.is_empty());
+        from_detail.map(str::to_owned).or_else(|| {
+            self.resources
+                .iter()
+                .find_map(|arn| {
+                    let (_, id) = arn.rsplit_once("/engagement-invitation/")?;
+                    Some(id.trim()).filter(|id| !id.is_empty() && !id.contains('/'))
+                })
+                .map(str::to_owned)
+        })
     }
 
     /// `detail.catalog` (the EventBridge rule filters on it too).
@@ -195,7 +233,17 @@ mod tests {
         let invitation = UPDATED.replace("Opportunity Updated", "Engagement Invitation Created");
         let e = parsed(&invitation);
         assert!(!e.is_opportunity_change());
+        assert!(e.is_invitation_change());
         assert_eq!(e.metric_detail_type(), "Engagement Invitation Created");
+        let body = invitation.replace(
+            r#""opportunity":{"identifier":"O1234567"}"#,
+            r#""engagementInvitation":{"id":"engi-1"}"#,
+        );
+        assert_eq!(parsed(&body).invitation_id().as_deref(), Some("engi-1"));
+        let arn_only = invitation
+            .replace(r#""opportunity":{"identifier":"O1234567"}"#, r#""x":1"#)
+            .replace("/opportunity/O1234567", "/engagement-invitation/engi-2");
+        assert_eq!(parsed(&arn_only).invitation_id().as_deref(), Some("engi-2"));
         let odd = UPDATED.replace("Opportunity Updated", "Something New");
         assert_eq!(parsed(&odd).metric_detail_type(), "other");
     }

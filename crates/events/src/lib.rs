@@ -35,7 +35,7 @@ pub const REJECTED_REASON_ATTRIBUTE: &str = "RejectedReason";
 /// The sync also writes `aws_submit` (cleared after a failed submission) and
 /// `aws_involvement_type` (AWS's value mirrored after submission) but does not own them: a person
 /// sets them, so their changes must reach the processor.
-pub const SYNC_OWNED_PROPERTIES: [&str; 11] = [
+pub const SYNC_OWNED_PROPERTIES: [&str; 14] = [
     "aws_opportunity_id",
     "aws_opportunity_title",
     "aws_sync_status",
@@ -47,4 +47,7 @@ pub const SYNC_OWNED_PROPERTIES: [&str; 11] = [
     "aws_seller_next_steps",
     "aws_engagement_score",
     "aws_team",
+    "aws_invitation_id",
+    "aws_invitation_status",
+    "aws_invitation_expires_at",
 ];

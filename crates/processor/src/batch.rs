@@ -228,6 +228,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                         {
                             Ok(r) => {
                                 writes = r.writes;
+                                if let Some(referral) = r.referral {
+                                    signals.referrals.insert(referral.to_owned(), 1);
+                                }
                                 described.opportunity_id = r.opportunity_id;
                                 let failed = r.outcome == Outcome::TransientError;
                                 (r.outcome, r.detail.unwrap_or_default(), failed)
@@ -292,6 +295,11 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
     }
 
     async fn process(&self, event: &SyncEvent, cache: &DealCache, deadline: Instant) -> DealResult {
+        if let Some(invitation_id) = event.invitation_id() {
+            return self
+                .sync_invitation(event, invitation_id, cache, deadline)
+                .await;
+        }
         let id = event.object_id.as_str();
         let associated = match event.object_type {
             ObjectType::Deal => {
@@ -365,6 +373,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                     opportunity_id: r.opportunity_id.clone(),
                     detail: Some("coalesced with an earlier message of this batch".to_owned()),
                     writes: 0,
+                    referral: None,
                 },
                 Err(e) if e.quota => result(Outcome::Deferred, e.to_string()),
                 Err(e) => result(Outcome::TransientError, e.to_string()),
@@ -389,6 +398,7 @@ fn result(outcome: Outcome, detail: String) -> DealResult {
         opportunity_id: None,
         detail: Some(detail),
         writes: 0,
+        referral: None,
     }
 }
 

@@ -18,6 +18,7 @@ mod partner_events;
 mod ports;
 mod rate_limit;
 pub mod reconcile;
+pub mod referrals;
 pub mod settings;
 pub mod submission;
 mod sync;

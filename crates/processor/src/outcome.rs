@@ -45,10 +45,14 @@ pub enum Outcome {
     /// A reconciliation sweep failed or ran out of time; acknowledged (the next one covers
     /// its window).
     SweepFailed,
+    /// An AWS referral (engagement invitation) became a HubSpot deal.
+    Received,
+    /// A referral's accept task is still running at AWS; the deal's next sync finishes it.
+    Accepting,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 17] = [
+    pub const ALL: [Outcome; 19] = [
         Outcome::Created,
         Outcome::Updated,
         Outcome::Unchanged,
@@ -66,6 +70,8 @@ impl Outcome {
         Outcome::Unlinked,
         Outcome::Swept,
         Outcome::SweepFailed,
+        Outcome::Received,
+        Outcome::Accepting,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +93,8 @@ impl Outcome {
             Outcome::Unlinked => "unlinked",
             Outcome::Swept => "swept",
             Outcome::SweepFailed => "sweep_failed",
+            Outcome::Received => "received",
+            Outcome::Accepting => "accepting",
         }
     }
 
@@ -108,6 +116,8 @@ impl Outcome {
             Outcome::NotFound => 1,
             Outcome::Skipped | Outcome::Forwarded | Outcome::Unlinked => 0,
             Outcome::Swept | Outcome::SweepFailed => 0,
+            Outcome::Accepting => 7,
+            Outcome::Received => 4,
         }
     }
 }
@@ -142,6 +152,8 @@ pub struct Signals {
     pub unlinked_opportunities: u64,
     pub sweeps_completed: u64,
     pub sweeps_failed: u64,
+    /// AWS referrals by what happened: `received`, `accepted`, `rejected`, `expired`.
+    pub referrals: BTreeMap<String, u64>,
 }
 
 impl Signals {
@@ -156,6 +168,9 @@ impl Signals {
         self.unlinked_opportunities += other.unlinked_opportunities;
         self.sweeps_completed += other.sweeps_completed;
         self.sweeps_failed += other.sweeps_failed;
+        for (outcome, n) in &other.referrals {
+            *self.referrals.entry(outcome.clone()).or_default() += n;
+        }
     }
 
     /// EMF lines: `PartnerCentralEvents` per `DetailType`, `SweepHints` and
@@ -170,6 +185,14 @@ impl Signals {
                 timestamp_ms,
                 &[function, ("DetailType", detail_type.as_str())],
                 &[("PartnerCentralEvents", *n)],
+            ));
+        }
+        for (outcome, n) in &self.referrals {
+            lines.push(events::emf::count_line(
+                namespace,
+                timestamp_ms,
+                &[function, ("Outcome", outcome.as_str())],
+                &[("ReferralOutcome", *n)],
             ));
         }
         let sweeps = self.sweeps_completed + self.sweeps_failed;
@@ -290,7 +313,9 @@ mod tests {
                 "forwarded",
                 "unlinked",
                 "swept",
-                "sweep_failed"
+                "sweep_failed",
+                "received",
+                "accepting"
             ]
         );
     }

@@ -28,6 +28,7 @@ use crate::batch::DealCache;
 use crate::mapping;
 use crate::outcome::{Outcome, Signals};
 use crate::ports::{Crm, Opportunities, OpportunityError};
+use crate::referrals::{INVITATION_STATUS, OPEN_INVITATION_STATUSES};
 use crate::settings::SyncTrigger;
 use crate::sync::DealResult;
 
@@ -49,6 +50,7 @@ fn done(outcome: Outcome, opportunity_id: Option<String>, detail: String) -> Dea
         opportunity_id,
         detail: Some(detail),
         writes: 0,
+        referral: None,
     }
 }
 
@@ -100,6 +102,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         if let Some(other) = event.catalog().filter(|c| *c != catalog) {
             let detail = format!("event of the {other} catalog; this stack syncs {catalog}");
             return done(Outcome::Skipped, None, detail);
+        }
+        if event.is_invitation_change() {
+            return self.invitation_event(event, cache, deadline).await;
         }
         if !event.is_opportunity_change() {
             let detail = format!("{} is counted, not acted on", event.detail_type);
@@ -162,6 +167,41 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 format!("deal {deal_id}: {note}"),
             ),
             Err(reason) => done(Outcome::TransientError, Some(id), reason),
+        }
+    }
+
+    /// An AWS referral changed (created, accepted, rejected, expired): the invitation is looked
+    /// at in its own message group (`crate::referrals`).
+    async fn invitation_event(
+        &self,
+        event: &EventBridgeEvent,
+        cache: &DealCache,
+        deadline: Instant,
+    ) -> DealResult {
+        let Some(id) = event.invitation_id() else {
+            tracing::warn!(
+                event_id = event.id.as_str(),
+                detail_type = event.detail_type.as_str(),
+                "Partner Central event names no engagement invitation"
+            );
+            let detail = format!("{} names no invitation", event.detail_type);
+            return done(Outcome::Skipped, None, detail);
+        };
+        let portal_id = match self.crm.portal_id().await {
+            Ok(p) => p,
+            Err(e) => return done(Outcome::TransientError, None, e.to_string()),
+        };
+        let hint = SyncEvent::invitation_hint(
+            EventSource::Aws,
+            portal_id,
+            &id,
+            &event.id,
+            event.time.timestamp_millis(),
+            self.clock.now().timestamp_millis(),
+        );
+        match self.send_hints(&[hint], cache, deadline).await {
+            Ok(note) => done(Outcome::Forwarded, None, format!("invitation {id}: {note}")),
+            Err(reason) => done(Outcome::TransientError, None, reason),
         }
     }
 
@@ -243,9 +283,14 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         if let SyncTrigger::Property(name) = &self.settings.trigger {
             properties.push(name.clone());
         }
+        properties.push(INVITATION_STATUS.to_owned());
+        let waiting: [(&str, &[&str]); 2] = [
+            ("aws_sync_status", &WAITING_STATUSES),
+            (INVITATION_STATUS, &OPEN_INVITATION_STATUSES),
+        ];
         let candidates = self
             .crm
-            .deals_to_reconcile(&WAITING_STATUSES, since, &properties)
+            .deals_to_reconcile(&waiting, since, &properties)
             .await
             .map_err(|e| e.to_string())?;
         let searched = candidates.len();
@@ -253,38 +298,45 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             let waiting = deal
                 .prop("aws_sync_status")
                 .is_some_and(|s| WAITING_STATUSES.contains(&s));
+            let waiting = waiting
+                || deal
+                    .prop(INVITATION_STATUS)
+                    .is_some_and(|s| OPEN_INVITATION_STATUSES.contains(&s));
             let linked = deal.prop("aws_opportunity_id").is_some();
             if waiting || linked || mapping::is_triggered(&deal, &self.settings.trigger) {
                 deals.insert(deal.id);
             }
         }
+        // AWS referrals missed by events: every pending invitation is looked at.
+        let invitations = self
+            .opportunities
+            .pending_invitations()
+            .await
+            .map_err(|e| e.to_string())?;
         let cause = format!("sweep-{}", event.id);
         let now = self.clock.now().timestamp_millis();
+        let at = event.time.timestamp_millis();
         let hints: Vec<SyncEvent> = deals
             .iter()
-            .map(|deal| {
-                SyncEvent::deal_hint(
-                    EventSource::Sweep,
-                    portal_id,
-                    deal,
-                    &cause,
-                    event.time.timestamp_millis(),
-                    now,
-                )
-            })
+            .map(|deal| SyncEvent::deal_hint(EventSource::Sweep, portal_id, deal, &cause, at, now))
+            .chain(invitations.iter().map(|id| {
+                SyncEvent::invitation_hint(EventSource::Sweep, portal_id, id, &cause, at, now)
+            }))
             .collect();
         let note = self.send_hints(&hints, cache, deadline).await?;
         signals.sweep_hints += hints.len() as u64;
         Ok(format!(
-            "since {}: {listed} opportunities modified, {searched} deals found in HubSpot, {} deals hinted ({note})",
+            "since {}: {listed} opportunities modified, {searched} deals found in HubSpot, {} pending invitations; {} deals and {} invitations hinted ({note})",
             since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            hints.len()
+            invitations.len(),
+            deals.len(),
+            invitations.len()
         ))
     }
 
     /// Queues hints in their deals' message groups (batches of ten). Without a queue to send
     /// to (tests, a processor built without QUEUE_URL) each deal is synced here instead.
-    async fn send_hints(
+    pub(crate) async fn send_hints(
         &self,
         hints: &[SyncEvent],
         cache: &DealCache,

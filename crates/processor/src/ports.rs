@@ -108,11 +108,12 @@ pub trait Crm: Send + Sync {
     ) -> impl Future<Output = Result<(), CrmError>> + Send;
     /// The default deal pipeline's id and its first stage's id.
     fn default_pipeline(&self) -> impl Future<Output = Result<(String, String), CrmError>> + Send;
-    /// Deals the reconciliation sweep must look at: those whose `aws_sync_status` is one of
-    /// `waiting`, and those modified at or after `modified_since`; each with `properties`.
+    /// Deals the reconciliation sweep must look at: those whose property holds one of the
+    /// values of `waiting` (`(property, values)` pairs), and those modified at or after
+    /// `modified_since`; each with `properties`.
     fn deals_to_reconcile(
         &self,
-        waiting: &[&str],
+        waiting: &[(&str, &[&str])],
         modified_since: DateTime<Utc>,
         properties: &[String],
     ) -> impl Future<Output = Result<Vec<CrmRecord>, CrmError>> + Send;

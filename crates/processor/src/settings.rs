@@ -167,6 +167,45 @@ pub struct SyncSettings {
     /// How far back the reconciliation sweep looks: twice the schedule's interval, so one
     /// missed or late sweep is covered by the next.
     pub sweep_lookback: std::time::Duration,
+    /// What to do with AWS referrals (engagement invitations).
+    pub referrals: ReferralSettings,
+}
+
+/// REFERRAL_*: where a referral's deal goes, who owns it, and whether it is accepted on arrival.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReferralSettings {
+    /// REFERRAL_PIPELINE: the deal pipeline's id; `None`: the default pipeline.
+    pub pipeline: Option<String>,
+    /// REFERRAL_STAGE: the stage's id; `None`: the pipeline's first stage.
+    pub stage: Option<String>,
+    /// REFERRAL_OWNER_ID: the HubSpot owner of the deal and of its task.
+    pub owner_id: Option<String>,
+    /// REFERRAL_REJECTED_STAGE: the stage a rejected referral's deal moves to; `None`: it stays.
+    pub rejected_stage: Option<String>,
+    /// REFERRAL_AUTO_ACCEPT: accept every referral on arrival (default false: a person decides).
+    pub auto_accept: bool,
+}
+
+impl ReferralSettings {
+    fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let auto_accept = match env.optional("REFERRAL_AUTO_ACCEPT").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "REFERRAL_AUTO_ACCEPT",
+                    reason: format!("{other:?} is neither `true` nor `false`"),
+                });
+            }
+        };
+        Ok(ReferralSettings {
+            pipeline: env.optional("REFERRAL_PIPELINE"),
+            stage: env.optional("REFERRAL_STAGE"),
+            owner_id: env.optional("REFERRAL_OWNER_ID"),
+            rejected_stage: env.optional("REFERRAL_REJECTED_STAGE"),
+            auto_accept,
+        })
+    }
 }
 
 /// The reconciliation schedule's default interval (template.yaml `SweepIntervalMinutes`).
@@ -195,6 +234,7 @@ impl SyncSettings {
             default_visibility: VISIBILITIES[0].to_owned(),
             submission_follow: DEFAULT_SUBMISSION_FOLLOW,
             sweep_lookback: std::time::Duration::from_secs(DEFAULT_SWEEP_INTERVAL_MINUTES * 2 * 60),
+            referrals: ReferralSettings::default(),
         }
     }
 
@@ -245,6 +285,7 @@ impl SyncSettings {
                 })?;
             settings.sweep_lookback = std::time::Duration::from_secs(minutes * 2 * 60);
         }
+        settings.referrals = ReferralSettings::read(env)?;
         if let Some(map) = env.optional("STAGE_MAP") {
             settings.stage_map.extend(parse_stage_map(&map)?);
         }
@@ -492,6 +533,20 @@ mod tests {
         assert_eq!(s.default_visibility, "Limited");
         assert_eq!(s.submission_follow, std::time::Duration::from_secs(3));
         assert_eq!(s.sweep_lookback, std::time::Duration::from_secs(30 * 60));
+        assert_eq!(s.referrals, ReferralSettings::default());
+        let r = SyncSettings::from_lookup(env(&[
+            base,
+            ("REFERRAL_AUTO_ACCEPT", "true"),
+            ("REFERRAL_PIPELINE", "default"),
+            ("REFERRAL_STAGE", "appointmentscheduled"),
+            ("REFERRAL_OWNER_ID", "5550001"),
+            ("REFERRAL_REJECTED_STAGE", "closedlost"),
+        ]))
+        .unwrap()
+        .referrals;
+        assert!(r.auto_accept);
+        assert_eq!(r.rejected_stage.as_deref(), Some("closedlost"));
+        assert_eq!(r.owner_id.as_deref(), Some("5550001"));
         let s = SyncSettings::from_lookup(env(&[base, ("SWEEP_INTERVAL_MINUTES", "60")])).unwrap();
         assert_eq!(
             s.sweep_lookback,
@@ -509,6 +564,7 @@ mod tests {
             ("SUBMISSION_FOLLOW_SECONDS", "600"),
             ("SWEEP_INTERVAL_MINUTES", "0"),
             ("SWEEP_INTERVAL_MINUTES", "quarter"),
+            ("REFERRAL_AUTO_ACCEPT", "yes"),
         ] {
             let err = SyncSettings::from_lookup(env(&[base, (name, value)])).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");

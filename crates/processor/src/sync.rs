@@ -19,6 +19,7 @@ use crate::mapping::{self, Desired, OWN_NOTE_PREFIX, values};
 use crate::outcome::Outcome;
 use crate::ports::{Crm, CrmError, Opportunities, OpportunityError};
 use crate::reconcile::reconcile;
+use crate::referrals::{INVITATION_ID, ReferralStep};
 use crate::settings::{INVOLVEMENT_PROPERTY, SUBMIT_PROPERTY, SubmitTrigger};
 use crate::submission::{self, uuid_shaped};
 
@@ -35,10 +36,13 @@ pub struct DealResult {
     pub detail: Option<String>,
     /// Successful Partner Central writes (create, update, associate).
     pub writes: u64,
+    /// What happened to an AWS referral, when this result is one (`ReferralOutcome` metric):
+    /// `received`, `accepted`, `rejected`, `expired`.
+    pub referral: Option<&'static str>,
 }
 
 impl DealResult {
-    fn new(
+    pub(crate) fn new(
         outcome: Outcome,
         opportunity_id: Option<String>,
         detail: impl Into<Option<String>>,
@@ -48,6 +52,7 @@ impl DealResult {
             opportunity_id,
             detail: detail.into(),
             writes: 0,
+            referral: None,
         }
     }
 }
@@ -123,7 +128,46 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 format!("deal {deal_id} not found"),
             ));
         };
-        let linked = deal.prop("aws_opportunity_id").map(str::to_owned);
+        let mut linked = deal.prop("aws_opportunity_id").map(str::to_owned);
+        let mut deal = deal;
+        let mut referral = None;
+        // An AWS referral not accepted yet: its invitation decides what happens.
+        if let (None, Some(invitation_id)) = (&linked, deal.prop(INVITATION_ID).map(str::to_owned))
+        {
+            let mut snapshot = DealSnapshot {
+                deal,
+                company: None,
+                contacts: Vec::new(),
+                notes: Vec::new(),
+            };
+            match self
+                .referral_step(&mut snapshot, &invitation_id, deadline)
+                .await?
+            {
+                ReferralStep::Done(r) => return Ok(r),
+                ReferralStep::Linked(id, counted) => {
+                    linked = Some(id);
+                    referral = counted;
+                    deal = snapshot.deal;
+                }
+            }
+        }
+        let mut result = self
+            .sync_deal_mapped(portal_id, deal, linked, deadline)
+            .await?;
+        result.referral = result.referral.or(referral);
+        Ok(result)
+    }
+
+    async fn sync_deal_mapped(
+        &self,
+        portal_id: u64,
+        deal: crate::domain::Deal,
+        linked: Option<String>,
+        deadline: Instant,
+    ) -> Result<DealResult, Retry> {
+        let deal_id = deal.id().to_owned();
+        let deal_id = deal_id.as_str();
         if linked.is_none() && !mapping::is_triggered(&deal.record, &self.settings.trigger) {
             return Ok(DealResult::new(
                 Outcome::Skipped,
@@ -831,7 +875,7 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
     /// HubSpot echoes as `deal.propertyChange` webhooks) settles after one round.
     /// `aws_last_synced_at` is only stamped together with a real change or after a Partner
     /// Central write, never alone, otherwise every echo would cause another echo.
-    async fn write_back(
+    pub(crate) async fn write_back(
         &self,
         snapshot: &mut DealSnapshot,
         mut props: BTreeMap<String, String>,
@@ -925,7 +969,7 @@ fn aws_side_props(summary: &AwsSummary) -> BTreeMap<String, String> {
     props
 }
 
-fn pc_retry(e: OpportunityError) -> Retry {
+pub(crate) fn pc_retry(e: OpportunityError) -> Retry {
     Retry {
         quota: matches!(e, OpportunityError::Throttled(_)),
         reason: e.to_string(),

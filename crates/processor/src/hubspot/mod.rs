@@ -372,7 +372,7 @@ impl Crm for HubSpotClient {
 
     async fn deals_to_reconcile(
         &self,
-        waiting: &[&str],
+        waiting: &[(&str, &[&str])],
         modified_since: DateTime<Utc>,
         properties: &[String],
     ) -> Result<Vec<CrmRecord>, CrmError> {

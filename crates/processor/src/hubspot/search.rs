@@ -23,10 +23,11 @@ pub const SEARCH_MAX_RESULTS: usize = 10_000;
 /// Pause between two searches: HubSpot allows 5 search requests per second per account.
 const SEARCH_PAUSE: Duration = Duration::from_millis(250);
 
-/// The search body: deals whose `aws_sync_status` is in `waiting`, or modified at or after
-/// `since`; `above` restarts the scan above an id once a query's 10 000 results are used up.
+/// The search body: deals whose property holds one of its `waiting` values, or modified at or
+/// after `since`; `above` restarts the scan above an id once a query's 10 000 results are used
+/// up. One filter group per condition (HubSpot allows five).
 pub fn reconcile_query(
-    waiting: &[&str],
+    waiting: &[(&str, &[&str])],
     since: DateTime<Utc>,
     properties: &[String],
     above: Option<&str>,
@@ -39,15 +40,19 @@ pub fn reconcile_query(
         filters.extend(id_floor.clone());
         json!({ "filters": filters })
     };
+    let mut groups: Vec<Value> = waiting
+        .iter()
+        .map(|(property, values)| {
+            group(json!({"propertyName": property, "operator": "IN", "values": values}))
+        })
+        .collect();
+    groups.push(group(json!({
+        "propertyName": "hs_lastmodifieddate",
+        "operator": "GTE",
+        "value": since.timestamp_millis().to_string(),
+    })));
     let mut body = json!({
-        "filterGroups": [
-            group(json!({"propertyName": "aws_sync_status", "operator": "IN", "values": waiting})),
-            group(json!({
-                "propertyName": "hs_lastmodifieddate",
-                "operator": "GTE",
-                "value": since.timestamp_millis().to_string(),
-            })),
-        ],
+        "filterGroups": groups,
         "properties": properties,
         "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
         "limit": SEARCH_PAGE_SIZE,
@@ -61,7 +66,7 @@ pub fn reconcile_query(
 impl HubSpotClient {
     pub(super) async fn search_reconcile(
         &self,
-        waiting: &[&str],
+        waiting: &[(&str, &[&str])],
         since: DateTime<Utc>,
         properties: &[String],
     ) -> Result<Vec<CrmRecord>, CrmError> {
@@ -133,7 +138,11 @@ mod tests {
     fn query_has_two_or_groups_and_the_restart_floor() {
         let since = DateTime::from_timestamp_millis(1_700_000_000_000).unwrap_or_default();
         let props = vec!["dealname".to_owned()];
-        let q = reconcile_query(&["blocked", "submitting"], since, &props, None, None);
+        let waiting: [(&str, &[&str]); 2] = [
+            ("aws_sync_status", &["blocked", "submitting"]),
+            ("aws_invitation_status", &["pending"]),
+        ];
+        let q = reconcile_query(&waiting, since, &props, None, None);
         let groups = q["filterGroups"].as_array().cloned().unwrap_or_default();
         assert_eq!(groups.len(), 2);
         assert_eq!(
@@ -143,7 +152,7 @@ mod tests {
         assert_eq!(groups[1]["filters"][0]["value"], "1700000000000");
         assert_eq!(q["limit"], 200);
         assert!(q.get("after").is_none());
-        let q = reconcile_query(&["blocked"], since, &props, Some("42"), Some("200"));
+        let q = reconcile_query(&waiting, since, &props, Some("42"), Some("200"));
         assert_eq!(q["after"], "200");
         for g in q["filterGroups"].as_array().cloned().unwrap_or_default() {
             assert_eq!(g["filters"][1]["propertyName"], "hs_object_id");

@@ -74,7 +74,7 @@ pub fn is_triggered(deal: &CrmRecord, trigger: &SyncTrigger) -> bool {
 }
 
 /// The deal properties the mapping reads (and the trigger property, when configured).
-pub const DEAL_PROPERTIES: [&str; 16] = [
+pub const DEAL_PROPERTIES: [&str; 18] = [
     "dealname",
     "dealstage",
     "amount",
@@ -91,6 +91,8 @@ pub const DEAL_PROPERTIES: [&str; 16] = [
     "aws_submit",
     "aws_involvement_type",
     "aws_visibility",
+    "aws_invitation_decision",
+    "aws_invitation_rejection_reason",
 ];
 
 pub fn deal_properties(trigger: &SyncTrigger) -> Vec<String> {

@@ -313,9 +313,46 @@ impl Crm for FlakyCrm {
     async fn portal_id(&self) -> Result<u64, CrmError> {
         self.inner.portal_id().await
     }
+    async fn find_deal(
+        &self,
+        property: &str,
+        value: &str,
+        properties: &[String],
+    ) -> Result<Option<CrmRecord>, CrmError> {
+        self.inner.find_deal(property, value, properties).await
+    }
+    async fn create_deal(
+        &self,
+        properties: &BTreeMap<String, String>,
+        company_id: Option<&str>,
+    ) -> Result<String, CrmError> {
+        self.inner.create_deal(properties, company_id).await
+    }
+    async fn company_for_domain(
+        &self,
+        domain: &str,
+        properties: &BTreeMap<String, String>,
+    ) -> Result<String, CrmError> {
+        self.inner.company_for_domain(domain, properties).await
+    }
+    async fn create_deal_task(
+        &self,
+        deal_id: &str,
+        subject: &str,
+        body: &str,
+        due: DateTime<Utc>,
+        owner_id: Option<&str>,
+    ) -> Result<(), CrmError> {
+        self.inner
+            .create_deal_task(deal_id, subject, body, due, owner_id)
+            .await
+    }
+    async fn default_pipeline(&self) -> Result<(String, String), CrmError> {
+        self.inner.default_pipeline().await
+    }
     async fn deals_to_reconcile(
         &self,
-        waiting: &[&str],
+        waiting: &[(&str, &[&str])],
         modified_since: DateTime<Utc>,
         properties: &[String],
     ) -> Result<Vec<CrmRecord>, CrmError> {
