@@ -70,6 +70,9 @@ pub struct DealProperty {
     pub options: Options,
     pub role: Role,
     pub description: &'static str,
+    /// HubSpot `hasUniqueValue`: no two deals may hold the same value. Set only when the
+    /// property is created (HubSpot does not change it afterwards).
+    pub unique: bool,
 }
 
 /// `aws_sync_status` values (README, "HubSpot properties"; the submission lifecycle is in
@@ -85,7 +88,6 @@ pub const SYNC_STATUS_OPTIONS: [(&str, &str); 6] = [
 
 /// HubSpot's bool options.
 const CHECKBOX: [(&str, &str); 2] = [("true", "Yes"), ("false", "No")];
-use processor::ENGAGEMENT_SCORES;
 
 const fn property(
     name: &'static str,
@@ -103,6 +105,7 @@ const fn property(
         options,
         role,
         description,
+        unique: false,
     }
 }
 
@@ -112,7 +115,18 @@ const SELECT: (&str, &str) = ("enumeration", "select");
 const CHECKBOXES: (&str, &str) = ("enumeration", "checkbox");
 
 /// Every deal property the sync owns or reads, in the order HubSpot shows them.
-pub const SYNC_DEAL_PROPERTIES: [DealProperty; 21] = {
+/// `aws_invitation_status` values.
+pub const INVITATION_STATUS_OPTIONS: [(&str, &str); 5] = [
+    ("pending", "Pending"),
+    ("accepting", "Accepting"),
+    ("accepted", "Accepted"),
+    ("rejected", "Rejected"),
+    ("expired", "Expired"),
+];
+/// `aws_invitation_decision` values.
+const DECISION_OPTIONS: [(&str, &str); 2] = [("accept", "Accept"), ("reject", "Reject")];
+
+pub const SYNC_DEAL_PROPERTIES: [DealProperty; 26] = {
     use Role::{Input, Written};
     [
         property(
@@ -202,6 +216,49 @@ pub const SYNC_DEAL_PROPERTIES: [DealProperty; 21] = {
             Options::None,
             Written,
             "Set by the sync: the AWS people on the opportunity, one per line (role, name, e-mail).",
+        ),
+        DealProperty {
+            unique: true,
+            ..property(
+                "aws_invitation_id",
+                "AWS invitation ID",
+                TEXT,
+                Options::None,
+                Written,
+                "Set by the sync: the AWS referral (engagement invitation) this deal was made for. Unique: one deal per invitation.",
+            )
+        },
+        property(
+            "aws_invitation_status",
+            "AWS invitation status",
+            SELECT,
+            Options::Labeled(&INVITATION_STATUS_OPTIONS),
+            Written,
+            "Set by the sync: the AWS referral's status (pending, accepting, accepted, rejected, expired).",
+        ),
+        property(
+            "aws_invitation_expires_at",
+            "AWS invitation expires at",
+            ("datetime", "date"),
+            Options::None,
+            Written,
+            "Set by the sync: when the AWS referral expires if nobody answers it.",
+        ),
+        property(
+            "aws_invitation_decision",
+            "AWS invitation decision",
+            SELECT,
+            Options::Labeled(&DECISION_OPTIONS),
+            Input,
+            "Accept or reject the AWS referral; the sync sends the decision to Partner Central.",
+        ),
+        property(
+            "aws_invitation_rejection_reason",
+            "AWS invitation rejection reason",
+            SELECT,
+            Options::Values(&processor::referrals::REJECTION_REASONS),
+            Input,
+            "Why the AWS referral is rejected (sent with the rejection; Other when empty).",
         ),
         property(
             "aws_submit",

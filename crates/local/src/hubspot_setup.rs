@@ -308,6 +308,9 @@ fn creation_body(property: &DealProperty) -> Value {
     if !options.is_empty() {
         body["options"] = Value::Array(options_json(&options));
     }
+    if property.unique {
+        body["hasUniqueValue"] = json!(true);
+    }
     body
 }
 
