@@ -12,6 +12,8 @@ mod partner_central_aws_summary;
 mod partner_central_events;
 mod partner_central_lifecycle;
 mod partner_central_list;
+mod partner_central_referral_decisions;
+mod partner_central_referrals;
 mod partner_central_review;
 mod partner_central_submission;
 mod partner_central_validation;

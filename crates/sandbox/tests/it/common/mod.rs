@@ -5,4 +5,5 @@ pub mod events;
 pub mod hubspot;
 pub mod listing;
 pub mod partner_central;
+pub mod referrals;
 pub mod submission;
