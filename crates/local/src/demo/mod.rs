@@ -5,6 +5,7 @@
 mod aws_side;
 mod console;
 mod lifecycle;
+mod referrals;
 mod scenarios;
 
 use std::time::Duration;

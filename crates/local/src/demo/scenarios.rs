@@ -9,7 +9,7 @@ use sandbox::hubspot::ObjectType;
 use sandbox::partner_central::PartnerCentralFault;
 use serde_json::Value;
 
-use super::{Demo, aws_side, console, lifecycle};
+use super::{Demo, aws_side, console, lifecycle, referrals};
 use crate::status::RecordView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,9 @@ pub enum Scenario {
     RefusedBeforeSubmission,
     HearingAws,
     SweepHeals,
+    ReferralAccepted,
+    ReferralRejected,
+    ReferralExpired,
     DataError,
     UntaggedDeal,
     Malformed,
@@ -32,7 +35,7 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 15] = [
+    pub const ALL: [Scenario; 18] = [
         Scenario::Creation,
         Scenario::PropertyChange,
         Scenario::CompanyChange,
@@ -43,6 +46,9 @@ impl Scenario {
         Scenario::RefusedBeforeSubmission,
         Scenario::HearingAws,
         Scenario::SweepHeals,
+        Scenario::ReferralAccepted,
+        Scenario::ReferralRejected,
+        Scenario::ReferralExpired,
         Scenario::DataError,
         Scenario::UntaggedDeal,
         Scenario::Malformed,
@@ -62,6 +68,9 @@ impl Scenario {
             Scenario::RefusedBeforeSubmission => "incomplete submission",
             Scenario::HearingAws => "AWS decides, deal hears",
             Scenario::SweepHeals => "sweep heals lost events",
+            Scenario::ReferralAccepted => "AWS referral accepted",
+            Scenario::ReferralRejected => "AWS referral rejected",
+            Scenario::ReferralExpired => "AWS referral expires",
             Scenario::DataError => "data error",
             Scenario::UntaggedDeal => "deal without #AWS",
             Scenario::Malformed => "malformed request",
@@ -89,6 +98,9 @@ impl Scenario {
             }
             Scenario::HearingAws => aws_side::hearing_aws(demo, self.name()).await,
             Scenario::SweepHeals => aws_side::sweep_heals(demo, self.name()).await,
+            Scenario::ReferralAccepted => referrals::accepted(demo, self.name()).await,
+            Scenario::ReferralRejected => referrals::rejected(demo, self.name()).await,
+            Scenario::ReferralExpired => referrals::expired(demo, self.name()).await,
             Scenario::DataError => data_error(demo, self.name()).await,
             Scenario::UntaggedDeal => untagged(demo, self.name()).await,
             Scenario::Malformed => refused(demo, self.name(), false).await,

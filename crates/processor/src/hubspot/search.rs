@@ -135,7 +135,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn query_has_two_or_groups_and_the_restart_floor() {
+    fn query_has_one_or_group_per_condition_and_the_restart_floor() {
         let since = DateTime::from_timestamp_millis(1_700_000_000_000).unwrap_or_default();
         let props = vec!["dealname".to_owned()];
         let waiting: [(&str, &[&str]); 2] = [
@@ -144,12 +144,16 @@ mod tests {
         ];
         let q = reconcile_query(&waiting, since, &props, None, None);
         let groups = q["filterGroups"].as_array().cloned().unwrap_or_default();
-        assert_eq!(groups.len(), 2);
+        assert_eq!(groups.len(), 3);
         assert_eq!(
             groups[0]["filters"][0]["values"],
             json!(["blocked", "submitting"])
         );
-        assert_eq!(groups[1]["filters"][0]["value"], "1700000000000");
+        assert_eq!(
+            groups[1]["filters"][0]["propertyName"],
+            "aws_invitation_status"
+        );
+        assert_eq!(groups[2]["filters"][0]["value"], "1700000000000");
         assert_eq!(q["limit"], 200);
         assert!(q.get("after").is_none());
         let q = reconcile_query(&waiting, since, &props, Some("42"), Some("200"));
