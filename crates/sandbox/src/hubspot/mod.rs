@@ -1,8 +1,10 @@
 //! An HTTP fake of the HubSpot CRM v3 objects API on axum, serving what the processor's CRM
 //! adapter calls: object reads (with associations), batch reads, CRM search
-//! (`POST /crm/v3/objects/{type}/search`, see `search/`), deal PATCHes and note creation, the
-//! properties API (groups and definitions) `sync-local hubspot-setup` calls, and the account
-//! details (`GET /account-info/v3/details`, for the portal id).
+//! (`POST /crm/v3/objects/{type}/search`, see `search/`), PATCHes, creation of deals,
+//! companies, contacts, notes and tasks with inline `associations`, the deal pipelines API
+//! (`GET /crm/v3/pipelines/deals`, see `pipelines.rs`), the properties API (groups and
+//! definitions) `sync-local hubspot-setup` calls, and the account details
+//! (`GET /account-info/v3/details`, for the portal id).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -15,9 +17,12 @@
 //!
 //! Enforced like the real API: bearer auth (401), unknown/archived objects (404
 //! `OBJECT_NOT_FOUND`), property schema on writes (400 `VALIDATION_ERROR` for undefined names,
-//! non-string values, bad enumeration options and dates, read-only properties), property
-//! definitions (`type`/`fieldType` combinations, options, 409 on creating an existing one, 404
-//! on a missing one; <https://developers.hubspot.com/docs/api/crm/properties>), batch size
+//! non-string values, bad enumeration options and dates, read-only properties, a `dealstage`
+//! outside the pipeline), unique-value properties on every create and update (400, see
+//! `unique.rs`), what a create requires and defaults (`creation.rs`: `hs_timestamp` on notes
+//! and tasks), property definitions (`type`/`fieldType` combinations, options,
+//! `hasUniqueValue`, 409 on creating an existing one, 404 on a missing one;
+//! <https://developers.hubspot.com/docs/api/crm/properties>), batch size
 //! (≤ 100), search limits (400 `VALIDATION_ERROR`), the ten-secondly rolling rate limit and the
 //! search endpoints' own per-second limit (429 `RATE_LIMIT`, `policyName` `TEN_SECONDLY_ROLLING` /
 //! `SECONDLY`). `hs_lastmodifieddate` (contacts: `lastmodifieddate`) moves on every create and
@@ -29,14 +34,17 @@
 mod account;
 mod associations;
 mod control;
+mod creation;
 mod errors;
 mod model;
+mod pipelines;
 mod properties;
 mod property_routes;
 mod routes;
 mod search;
 mod seed;
 mod store;
+mod unique;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -135,6 +143,15 @@ impl HubSpotFake {
             )
             .route("/crm/v3/objects/{object_type}/search", post(search::search))
             .route("/account-info/v3/details", get(account::details))
+            .route("/crm/v3/pipelines/{object_type}", get(pipelines::list))
+            .route(
+                "/crm/v3/pipelines/{object_type}/{pipeline_id}",
+                get(pipelines::one),
+            )
+            .route(
+                "/crm/v3/pipelines/{object_type}/{pipeline_id}/stages",
+                get(pipelines::stages),
+            )
             .route(
                 "/crm/v3/objects/{object_type}/{id}",
                 get(routes::get_object).patch(routes::patch_object),
@@ -266,6 +283,24 @@ impl HubSpotFake {
         lock(&self.shared.store)
             .live(kind, id)
             .and_then(|object| object.properties.get(name).cloned().flatten())
+    }
+
+    /// A live object with every property it holds (unset ones as `null`), in the v3 object
+    /// JSON; `None` if unknown or archived.
+    pub fn object(&self, kind: ObjectType, id: &str) -> Option<serde_json::Value> {
+        let store = lock(&self.shared.store);
+        let object = store.live(kind, id)?;
+        let names: Vec<String> = object.properties.keys().cloned().collect();
+        Some(routes::render(&store, kind, object, Some(&names), None))
+    }
+
+    /// The tasks associated with a deal, oldest link first, each as [`HubSpotFake::object`]
+    /// returns it.
+    pub fn tasks_of_deal(&self, deal_id: &str) -> Vec<serde_json::Value> {
+        self.associated_ids(ObjectType::Deal, deal_id, ObjectType::Task)
+            .iter()
+            .filter_map(|id| self.object(ObjectType::Task, id))
+            .collect()
     }
 
     /// Ids of live objects of type `to` associated with `(from, id)`.

@@ -5,6 +5,8 @@ use std::fmt;
 
 use events::SYNC_OWNED_PROPERTIES;
 
+use super::pipelines;
+
 /// The CRM object types the sync touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectType {
@@ -12,10 +14,17 @@ pub enum ObjectType {
     Company,
     Contact,
     Note,
+    Task,
 }
 
 impl ObjectType {
-    pub const ALL: [ObjectType; 4] = [Self::Deal, Self::Company, Self::Contact, Self::Note];
+    pub const ALL: [ObjectType; 5] = [
+        Self::Deal,
+        Self::Company,
+        Self::Contact,
+        Self::Note,
+        Self::Task,
+    ];
 
     /// HubSpot accepts the plural, the singular and the `objectTypeId` in paths
     /// (`deals`, `deal`, `0-3`); webhooks use the id form.
@@ -25,6 +34,7 @@ impl ObjectType {
             "companies" | "company" | "0-2" => Some(Self::Company),
             "contacts" | "contact" | "0-1" => Some(Self::Contact),
             "notes" | "note" | "0-46" => Some(Self::Note),
+            "tasks" | "task" | "0-27" => Some(Self::Task),
             _ => None,
         }
     }
@@ -36,6 +46,7 @@ impl ObjectType {
             Self::Company => "companies",
             Self::Contact => "contacts",
             Self::Note => "notes",
+            Self::Task => "tasks",
         }
     }
 
@@ -45,6 +56,7 @@ impl ObjectType {
             Self::Company => "company",
             Self::Contact => "contact",
             Self::Note => "note",
+            Self::Task => "task",
         }
     }
 
@@ -55,13 +67,15 @@ impl ObjectType {
             Self::Company => "COMPANY",
             Self::Contact => "CONTACT",
             Self::Note => "NOTE",
+            Self::Task => "TASK",
         }
     }
 
-    /// Property holding the creation time (notes are engagements and use the `hs_` name).
+    /// Property holding the creation time (notes and tasks are engagements and use the `hs_`
+    /// name).
     pub(crate) fn created_property(self) -> &'static str {
         match self {
-            Self::Note => "hs_createdate",
+            Self::Note | Self::Task => "hs_createdate",
             _ => "createdate",
         }
     }
@@ -102,7 +116,7 @@ impl ObjectType {
                 "lastmodifieddate",
                 "lastname",
             ],
-            Self::Note => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+            Self::Note | Self::Task => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
         }
     }
 }
@@ -140,13 +154,74 @@ const SYNC_STATUS_OPTIONS: [&str; 6] = [
     "rejected",
 ];
 
+/// `aws_invitation_status`: where a deal's AWS referral stands (README, "HubSpot properties").
+const INVITATION_STATUS_OPTIONS: [&str; 5] =
+    ["pending", "accepting", "accepted", "rejected", "expired"];
+
+/// `aws_invitation_decision`: a person's answer to the referral.
+const INVITATION_DECISION_OPTIONS: [&str; 2] = ["accept", "reject"];
+
+/// `aws_invitation_rejection_reason`: the reasons RejectEngagementInvitation documents
+/// (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_RejectEngagementInvitation.html>),
+/// sent as they are.
+const REJECTION_REASON_OPTIONS: [&str; 5] = [
+    "Customer problem unclear",
+    "Next steps unclear",
+    "Unable to support",
+    "Duplicate of partner referral",
+    "Other",
+];
+
+/// Properties a fresh portal defines with "require unique values" (`hasUniqueValue`): the
+/// referral's invitation id links one deal to one invitation.
+pub(crate) fn unique_by_default(kind: ObjectType, name: &str, sync_properties: bool) -> bool {
+    sync_properties && kind == ObjectType::Deal && name == "aws_invitation_id"
+}
+
+/// The options of an enumeration property.
+fn options(values: &[&str]) -> PropertyKind {
+    PropertyKind::Enumeration(values.iter().map(|v| (*v).to_owned()).collect())
+}
+
+/// The deal properties the README's set-up defines for the sync.
+fn sync_deal_properties(add: &mut impl FnMut(&str, PropertyKind)) {
+    for name in SYNC_OWNED_PROPERTIES {
+        add(name, PropertyKind::String);
+    }
+    add("aws_sync_status", options(&SYNC_STATUS_OPTIONS));
+    add("aws_last_synced_at", PropertyKind::DateTime);
+    // The inputs a person sets for submission (a checkbox is an enumeration of `true` /
+    // `false` in HubSpot's property model).
+    add("aws_submit", options(&["true", "false"]));
+    add(
+        "aws_involvement_type",
+        options(&["Co-Sell", "For Visibility Only"]),
+    );
+    add("aws_visibility", options(&["Full", "Limited"]));
+    // AWS referrals: what the sync records, and a person's decision.
+    add("aws_invitation_id", PropertyKind::String);
+    add("aws_invitation_status", options(&INVITATION_STATUS_OPTIONS));
+    add("aws_invitation_expires_at", PropertyKind::DateTime);
+    add(
+        "aws_invitation_decision",
+        options(&INVITATION_DECISION_OPTIONS),
+    );
+    add(
+        "aws_invitation_rejection_reason",
+        options(&REJECTION_REASON_OPTIONS),
+    );
+}
+
+/// `hs_task_status` values; a task created without one starts `NOT_STARTED`.
+pub(crate) const TASK_STATUS_OPTIONS: [&str; 2] = ["NOT_STARTED", "COMPLETED"];
+
 /// The group HubSpot puts an object type's standard properties in.
 pub(crate) fn default_group(kind: ObjectType) -> &'static str {
     match kind {
         ObjectType::Deal => "dealinformation",
         ObjectType::Company => "companyinformation",
         ObjectType::Contact => "contactinformation",
-        ObjectType::Note => "engagement",
+        ObjectType::Note | ObjectType::Task => "engagement",
     }
 }
 
@@ -180,26 +255,17 @@ pub(crate) fn standard_schema(
             add("deal_currency_code", Text);
             add("amount", Number);
             add("closedate", DateTime);
+            // The default pipeline is the only one; its stages are dealstage's options.
+            add(
+                "pipeline",
+                PropertyKind::Enumeration(vec![pipelines::DEFAULT_PIPELINE.to_owned()]),
+            );
+            add(
+                "dealstage",
+                PropertyKind::Enumeration(pipelines::stage_ids()),
+            );
             if sync_properties {
-                for name in SYNC_OWNED_PROPERTIES {
-                    add(name, Text);
-                }
-                add(
-                    "aws_sync_status",
-                    PropertyKind::Enumeration(SYNC_STATUS_OPTIONS.map(str::to_owned).to_vec()),
-                );
-                add("aws_last_synced_at", DateTime);
-                // The inputs a person sets for submission (a checkbox is an enumeration of
-                // `true` / `false` in HubSpot's property model).
-                let options = |values: &[&str]| {
-                    PropertyKind::Enumeration(values.iter().map(|v| (*v).to_owned()).collect())
-                };
-                add("aws_submit", options(&["true", "false"]));
-                add(
-                    "aws_involvement_type",
-                    options(&["Co-Sell", "For Visibility Only"]),
-                );
-                add("aws_visibility", options(&["Full", "Limited"]));
+                sync_deal_properties(&mut add);
             }
         }
         ObjectType::Company => {
@@ -241,6 +307,18 @@ pub(crate) fn standard_schema(
             add("hs_timestamp", DateTime);
             add("hs_attachment_ids", Text);
         }
+        // The task properties of the tasks guide
+        // (<https://developers.hubspot.com/docs/api/crm/tasks>): hs_timestamp is the due date,
+        // status, priority and type are enumerations of the values it lists.
+        ObjectType::Task => {
+            add("hs_task_subject", Text);
+            add("hs_task_body", Text);
+            add("hs_timestamp", DateTime);
+            add("hs_task_status", options(&TASK_STATUS_OPTIONS));
+            add("hs_task_priority", options(&["LOW", "MEDIUM", "HIGH"]));
+            add("hs_task_type", options(&["EMAIL", "CALL", "TODO"]));
+            add("hs_task_reminders", Text);
+        }
     }
     schema
 }
@@ -277,7 +355,7 @@ const fn def(
 /// links have both an unlabeled type and a "Primary" type; a primary link carries both, which is
 /// why v3 lists it twice (`deal_to_company` and `deal_to_company_unlabeled`).
 pub(crate) const ASSOCIATION_DEFS: &[AssociationDef] = {
-    use ObjectType::{Company, Contact, Deal, Note};
+    use ObjectType::{Company, Contact, Deal, Note, Task};
     &[
         def(Deal, Company, 5, "deal_to_company", true),
         def(Deal, Company, 341, "deal_to_company_unlabeled", false),
@@ -295,6 +373,12 @@ pub(crate) const ASSOCIATION_DEFS: &[AssociationDef] = {
         def(Company, Note, 189, "company_to_note", false),
         def(Note, Contact, 202, "note_to_contact", false),
         def(Contact, Note, 201, "contact_to_note", false),
+        def(Task, Deal, 216, "task_to_deal", false),
+        def(Deal, Task, 215, "deal_to_task", false),
+        def(Task, Company, 192, "task_to_company", false),
+        def(Company, Task, 191, "company_to_task", false),
+        def(Task, Contact, 204, "task_to_contact", false),
+        def(Contact, Task, 203, "contact_to_task", false),
     ]
 };
 

@@ -1,6 +1,12 @@
 //! Property definitions and groups, as the CRM properties API v3 holds them
 //! (<https://developers.hubspot.com/docs/api/crm/properties>). Writes to objects are validated
-//! against these definitions (see [`Definition::kind`]).
+//! against these definitions (see [`Definition::kind`]), and a property with `hasUniqueValue`
+//! ("require unique values",
+//! <https://knowledge.hubspot.com/properties/create-and-edit-properties>) holds each value on at
+//! most one object of its type. Uniqueness is set when a property is created and cannot be
+//! changed afterwards ("Only net new properties can be set to contain a unique value",
+//! <https://developers.hubspot.com/changelog/unique-properties-for-contacts>), so PATCH
+//! ignores `hasUniqueValue`.
 
 use serde_json::{Map, Value, json};
 
@@ -55,6 +61,7 @@ pub(crate) struct Definition {
     pub display_order: i64,
     pub hubspot_defined: bool,
     pub read_only_value: bool,
+    pub has_unique_value: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +102,7 @@ impl Definition {
             display_order: -1,
             hubspot_defined: hubspot,
             read_only_value: *kind == PropertyKind::ReadOnly,
+            has_unique_value: false,
         }
     }
 
@@ -141,6 +149,13 @@ impl Definition {
             display_order: -1,
             hubspot_defined: false,
             read_only_value: false,
+            has_unique_value: match body.get("hasUniqueValue") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(unique)) => *unique,
+                Some(_) => {
+                    return Err("Invalid input JSON: `hasUniqueValue` must be a boolean".to_owned());
+                }
+            },
         };
         definition.apply(body)?;
         Ok(definition)
@@ -252,7 +267,7 @@ impl Definition {
             "displayOrder": self.display_order,
             "calculated": false,
             "externalOptions": false,
-            "hasUniqueValue": false,
+            "hasUniqueValue": self.has_unique_value,
             "hidden": false,
             "hubspotDefined": self.hubspot_defined,
             "formField": !self.hubspot_defined,

@@ -11,10 +11,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 
-use super::errors;
 use super::model::{self, ObjectType};
 use super::store::{CrmObject, Store, iso};
-use super::{Shared, associations};
+use super::{Shared, associations, creation, errors, unique};
 use crate::lock;
 
 /// The v3 object batch endpoints take at most 100 inputs per request (batch section of
@@ -187,6 +186,7 @@ pub(crate) async fn patch_object(
         Ok(body) => body,
         Err(response) => return *response,
     };
+    let portal_id = lock(&shared.control).portal_id;
     let mut store = lock(&shared.store);
     if store.live(kind, &id).is_none() {
         return errors::not_found(&id);
@@ -195,6 +195,9 @@ pub(crate) async fn patch_object(
         Ok(accepted) => accepted,
         Err(response) => return *response,
     };
+    if let Some(duplicate) = unique::duplicate(&store, kind, Some(&id), &accepted) {
+        return unique::refusal(portal_id, kind, &id, &duplicate);
+    }
     let names: Vec<String> = accepted.keys().cloned().collect();
     match store.patch(kind, &id, accepted, Utc::now()) {
         Some(object) => Json(render(&store, kind, &object, Some(&names), None)).into_response(),
@@ -215,23 +218,24 @@ pub(crate) async fn create_object(
         Ok(body) => body,
         Err(response) => return *response,
     };
+    let portal_id = lock(&shared.control).portal_id;
     let mut store = lock(&shared.store);
-    let accepted = match checked_properties(&store, kind, &body) {
+    let mut accepted = match checked_properties(&store, kind, &body) {
         Ok(accepted) => accepted,
         Err(response) => return *response,
     };
-    // Engagements (notes) are placed on the timeline by hs_timestamp; HubSpot requires it.
-    if kind == ObjectType::Note && accepted.get("hs_timestamp").cloned().flatten().is_none() {
-        return errors::property_errors(&[super::store::PropertyError {
-            name: "hs_timestamp".to_owned(),
-            code: "REQUIRED_PROPERTY",
-            message: "Property \"hs_timestamp\" is required when creating a note".to_owned(),
-        }]);
+    if let Err(response) = creation::prepare(kind, &mut accepted) {
+        return *response;
     }
     let links = match associations::creation_links(&store, kind, body.get("associations")) {
         Ok(links) => links,
         Err(response) => return *response,
     };
+    if let Some(duplicate) = unique::duplicate(&store, kind, None, &accepted) {
+        // HubSpot names the id the new object was being given; it is never used.
+        let abandoned = store.allocate_id();
+        return unique::refusal(portal_id, kind, &abandoned, &duplicate);
+    }
     let names: Vec<String> = accepted.keys().cloned().collect();
     let object = store.create(kind, accepted, Utc::now());
     for (to, to_id, primary) in links {

@@ -65,12 +65,14 @@ impl Store {
                         .into_iter()
                         .map(|(name, pk)| {
                             let hubspot = !name.starts_with("aws_");
-                            let definition = Definition::builtin(
+                            let mut definition = Definition::builtin(
                                 &name,
                                 model::default_group(kind),
                                 &pk,
                                 hubspot,
                             );
+                            definition.has_unique_value =
+                                model::unique_by_default(kind, &name, sync_properties);
                             (name, definition)
                         })
                         .collect();
