@@ -4,8 +4,10 @@
 
 mod common;
 mod hubspot_account;
+mod hubspot_creation;
 mod hubspot_reads;
 mod hubspot_search;
+mod hubspot_unique;
 mod hubspot_writes;
 mod partner_central_api;
 mod partner_central_aws_summary;

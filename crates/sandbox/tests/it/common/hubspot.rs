@@ -2,7 +2,7 @@
 
 use reqwest::{Client, StatusCode};
 use sandbox::hubspot::{HubSpotConfig, HubSpotFake, ObjectType};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub struct Api {
     pub fake: HubSpotFake,
@@ -81,4 +81,71 @@ pub fn epoch_ms(iso: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(iso)
         .unwrap()
         .timestamp_millis()
+}
+
+/// One inline `associations` entry of a v3 create.
+pub fn association_to(id: &str, type_id: u32) -> Value {
+    json!({ "to": { "id": id }, "types": [
+        { "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id }
+    ]})
+}
+
+/// Creates an object over HTTP and returns its id.
+pub async fn created(api: &Api, path: &str, body: Value) -> String {
+    let (status, out) = api.post(path, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    out["id"].as_str().unwrap().to_owned()
+}
+
+/// `(id, type)` pairs of one association kind in a v3 object read.
+pub fn linked(object: &Value, kind: &str) -> Vec<(String, String)> {
+    object["associations"][kind]["results"]
+        .as_array()
+        .map(|results| {
+            results
+                .iter()
+                .map(|r| {
+                    (
+                        r["id"].as_str().unwrap().to_owned(),
+                        r["type"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The option values of a property definition.
+pub fn options(definition: &Value) -> Vec<&str> {
+    definition["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["value"].as_str().unwrap())
+        .collect()
+}
+
+/// Asserts HubSpot's unique-value refusal: written `target`, `holder` has the value.
+pub fn assert_duplicate(
+    status: StatusCode,
+    body: &Value,
+    property: &str,
+    value: &str,
+    holder: &str,
+) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["category"], "VALIDATION_ERROR");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Cannot set PropertyValueCoordinates{portalId=62515, objectTypeId="),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("propertyName={property}, value={value}}}")),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(&format!(". {holder} already has that value.")),
+        "{message}"
+    );
 }
