@@ -6,11 +6,13 @@
 //! production:
 //!
 //! - [`hubspot::HubSpotFake`]: the HubSpot CRM v3 objects API over HTTP (auth, 404/429 shapes,
-//!   rate limits, property schema, CRM search, account details, fault injection, request
-//!   counters).
+//!   rate limits, property schema with unique-value properties, object creation with
+//!   associations, tasks, the deal pipeline, CRM search, account details, fault injection,
+//!   request counters).
 //! - [`partner_central::PartnerCentralFake`]: the AWS Partner Central Selling API over its real
 //!   awsJson1_0 protocol, so the real `aws-sdk-partnercentralselling` client talks to it, plus
-//!   the EventBridge events Partner Central emits and AWS's side of each opportunity.
+//!   the EventBridge events Partner Central emits, AWS's side of each opportunity and AWS
+//!   referrals (engagement invitations and their acceptance task).
 //! - [`lambda_runtime_api`]: a Lambda Runtime API stand-in to run built Lambda binaries.
 //! - [`moto`]: access to the moto server (real SQS / STS / Secrets Manager protocol) that
 //!   `scripts/test.sh` starts.

@@ -68,7 +68,7 @@ use serde_json::Value;
 pub use aws_summary::{AwsSummaryChange, AwsTeamMember};
 pub use eventbridge::EVENT_SOURCE;
 pub use limits::{PartnerCentralFault, Rate};
-pub use referrals::{DEFAULT_INVITATION_LIFETIME, NewInvitation, SenderContact};
+pub use referrals::{CustomerAddress, DEFAULT_INVITATION_LIFETIME, NewInvitation, SenderContact};
 pub use reviewer::AwsReview;
 
 use crate::lock;

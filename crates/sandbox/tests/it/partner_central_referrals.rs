@@ -15,6 +15,7 @@ use sandbox::partner_central::{DEFAULT_INVITATION_LIFETIME, NewInvitation};
 use serde_json::json;
 
 use crate::common::events::{detail_type, drain};
+use crate::common::partner_central::{Spec, fields, last_modified, refused_update};
 use crate::common::referrals::{accept, accept_task_of, get, is_invitation_id, payload, status};
 use crate::common::submission::{DELAY, fake_with_clock, is_task_id};
 
@@ -256,6 +257,57 @@ async fn accepting_runs_a_task_that_creates_an_aws_referral_opportunity() {
     assert_eq!(delivered[1]["time"], "2030-06-15T09:00:02Z");
 }
 
+#[tokio::test]
+async fn the_accepted_referral_takes_the_partner_s_full_updates() {
+    let (fake, clock) = fake_with_clock().await;
+    let client = fake.client();
+    let invitation = fake.invite(NewInvitation::default());
+    accept(&client, &invitation, "accept").send().await.unwrap();
+    clock.advance(DELAY);
+    let id = accept_task_of(&client, &invitation)
+        .await
+        .opportunity_id()
+        .unwrap()
+        .to_owned();
+    let address = fake.opportunity(&id).unwrap()["Customer"]["Account"]["Address"].clone();
+    assert_eq!(
+        address,
+        json!({ "CountryCode": "US", "StreetAddress": "2021 7th Ave", "City": "Seattle",
+                "StateOrRegion": "Washington", "PostalCode": "98101" }),
+        "the address the invitation hides"
+    );
+
+    // The partner's full replacement: AWS's customer and project as they are, its own fields.
+    let referral = NewInvitation::default();
+    let mut spec = Spec::valid();
+    spec.company = referral.customer_company_name.clone();
+    spec.website = Some(referral.customer_website.clone());
+    spec.industry = Some(referral.customer_industry.clone());
+    spec.title = Some(referral.project_title.clone());
+    spec.problem = Some(referral.business_problem.clone());
+    spec.close_date = Some(referral.target_completion_date.clone());
+    spec.spends[0].amount = "25000".to_owned();
+    spec.partner_id = None;
+    spec.update(&client, &id, last_modified(&client, &id).await)
+        .send()
+        .await
+        .unwrap();
+    let lifecycle = fake.opportunity(&id).unwrap()["LifeCycle"].clone();
+    assert_eq!(lifecycle["Stage"], "Qualified");
+    assert_eq!(lifecycle["ReviewStatus"], "Approved");
+
+    // Approved: AWS's title stays.
+    spec.title = Some("Brightline replatforming".to_owned());
+    let refused = refused_update(&client, &id, &spec).await;
+    assert_eq!(
+        fields(&refused),
+        vec![(
+            "Project.Title".to_owned(),
+            "ACTION_NOT_PERMITTED".to_owned()
+        )]
+    );
+}
+
 /// The engagement an invitation belongs to, from its output.
 fn done_engagement(
     fake: &sandbox::partner_central::PartnerCentralFake,
@@ -293,6 +345,18 @@ async fn the_client_token_is_idempotent_and_one_acceptance_runs_at_a_time() {
     let second = second.into_service_error();
     assert!(second.is_conflict_exception(), "{second:?}");
     assert!(format!("{second:?}").contains("already being accepted"));
+
+    let declined = client
+        .reject_engagement_invitation()
+        .catalog("Sandbox")
+        .identifier(&invitation)
+        .rejection_reason("Other")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(declined.is_conflict_exception(), "{declined:?}");
+    assert!(format!("{declined:?}").contains("is being accepted by task"));
 
     clock.advance(DELAY);
     let done = accept(&client, &invitation, "idem").send().await.unwrap();

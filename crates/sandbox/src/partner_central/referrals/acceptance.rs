@@ -14,7 +14,9 @@
 //! The opportunity an acceptance creates: Origin `AWS Referral`, no
 //! PartnerOpportunityIdentifier, Customer and Project from the invitation's payload
 //! (CompanyName, WebsiteUrl, Industry, Address.CountryCode; Title, CustomerBusinessProblem,
-//! ExpectedCustomerSpend), LifeCycle.TargetCloseDate = the payload's TargetCompletionDate.
+//! ExpectedCustomerSpend) plus the address the payload hides (StreetAddress, City,
+//! StateOrRegion, PostalCode: see `CustomerAddress`), LifeCycle.TargetCloseDate = the
+//! payload's TargetCompletionDate.
 //! The API reference does not say which LifeCycle state the service leaves it in; the fake
 //! assumes ReviewStatus `Approved` (AWS made the opportunity, there is nothing for AWS to
 //! review) and Stage `Prospect`, with AWS's side (GetAwsOpportunitySummary) filled as on an
@@ -92,13 +94,26 @@ fn referral_body(invitation: &Invitation) -> Map<String, Value> {
     if !spend.is_empty() {
         project["ExpectedCustomerSpend"] = json!(spend);
     }
+    let mut address = Map::new();
+    address.insert("CountryCode".into(), json!(new.customer_country_code));
+    let hidden = &invitation.address;
+    for (key, value) in [
+        ("StreetAddress", &hidden.street_address),
+        ("City", &hidden.city),
+        ("StateOrRegion", &hidden.state_or_region),
+        ("PostalCode", &hidden.postal_code),
+    ] {
+        if !value.is_empty() {
+            address.insert(key.into(), json!(value));
+        }
+    }
     let body = json!({
         "Customer": {
             "Account": {
                 "CompanyName": new.customer_company_name,
                 "WebsiteUrl": new.customer_website,
                 "Industry": new.customer_industry,
-                "Address": { "CountryCode": new.customer_country_code },
+                "Address": address,
             }
         },
         "Project": project,

@@ -4,7 +4,7 @@
 use aws_sdk_partnercentralselling::types::InvitationStatus;
 use serde_json::Value;
 
-use super::{Invitation, NewInvitation};
+use super::{CustomerAddress, Invitation, NewInvitation};
 use crate::partner_central::eventbridge::DetailType;
 use crate::partner_central::store::{self, truncate_millis};
 use crate::partner_central::submission::random_id;
@@ -16,8 +16,20 @@ const CONSOLE_REJECTION_REASON: &str = "Other";
 impl PartnerCentralFake {
     /// AWS refers an opportunity to the partner: a PENDING invitation dated now on the fake's
     /// clock, expiring `expires_in` later, announced as `Engagement Invitation Created`.
-    /// Returns its id (`engi-` + 13 lowercase alphanumerics).
+    /// Returns its id (`engi-` + 13 lowercase alphanumerics). The customer's address on AWS's
+    /// opportunity is [`CustomerAddress::default`] (a US one); see
+    /// [`PartnerCentralFake::invite_with_address`].
     pub fn invite(&self, invitation: NewInvitation) -> String {
+        self.invite_with_address(invitation, CustomerAddress::default())
+    }
+
+    /// [`PartnerCentralFake::invite`] for a customer at `address`, which the invitation hides
+    /// and an accepted referral's opportunity shows.
+    pub fn invite_with_address(
+        &self,
+        invitation: NewInvitation,
+        address: CustomerAddress,
+    ) -> String {
         let now = truncate_millis(self.shared.clock.now());
         let expires_in =
             chrono::Duration::from_std(invitation.expires_in).unwrap_or(chrono::Duration::MAX);
@@ -30,6 +42,7 @@ impl PartnerCentralFake {
             invited: now,
             expires: now.checked_add_signed(expires_in).unwrap_or(now),
             new: invitation,
+            address,
             status: InvitationStatus::Pending,
             rejection_reason: None,
         });

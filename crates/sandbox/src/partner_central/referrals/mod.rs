@@ -117,6 +117,33 @@ impl Default for NewInvitation {
     }
 }
 
+/// The customer's address on AWS's opportunity. The invitation does not show it ("the
+/// following fields from the AWS Opportunity are not included in the Engagement Invitation:
+/// Customer.Account.Address.StreetAddress, City, PostalCode, …"), but accepting copies it into
+/// the partner's opportunity ("Includes additional details required to identify the customer
+/// in the partner's account"; "Working with opportunities from AWS"). PostalCode cannot change
+/// once an opportunity is Approved, so without it an accepted referral could never be updated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerAddress {
+    pub street_address: String,
+    pub city: String,
+    /// For US customers a full state name (`Washington`, not `WA`).
+    pub state_or_region: String,
+    pub postal_code: String,
+}
+
+impl Default for CustomerAddress {
+    /// A US address, matching [`NewInvitation::default`]'s customer.
+    fn default() -> Self {
+        Self {
+            street_address: "2021 7th Ave".to_owned(),
+            city: "Seattle".to_owned(),
+            state_or_region: "Washington".to_owned(),
+            postal_code: "98101".to_owned(),
+        }
+    }
+}
+
 /// One received invitation.
 #[derive(Debug, Clone)]
 pub(crate) struct Invitation {
@@ -126,6 +153,8 @@ pub(crate) struct Invitation {
     /// AWS's engagement the invitation belongs to (`eng-` + 14).
     pub engagement_id: String,
     pub new: NewInvitation,
+    /// Shown only on the opportunity an acceptance creates.
+    pub address: CustomerAddress,
     pub invited: DateTime<Utc>,
     pub expires: DateTime<Utc>,
     pub status: InvitationStatus,
