@@ -16,8 +16,10 @@ RECEIPT_REASONS = [
 SYNC_OUTCOMES = [
     "created", "updated", "unchanged", "blocked", "submitted", "submitting", "action_required", "rejected",
     "deferred", "skipped", "data_error", "transient_error", "not_found",
-    "forwarded", "unlinked", "swept", "sweep_failed",
+    "forwarded", "unlinked", "swept", "sweep_failed", "received", "accepting",
 ]
+# ReferralOutcome's Outcome values (crates/processor/src/outcome.rs, Signals::referrals).
+REFERRAL_OUTCOMES = ["received", "accepted", "rejected", "expired"]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ def test_emf_business_metrics_are_charted(body):
     names = {row[1] for row in rows}
     assert {"EventsReceived", "EventsEnqueued", "EventsIgnored", "RequestsRejected", "SyncOutcome",
             "PartnerCentralWrites", "MessagesMoved", "MessagesSkipped", "MessagesFailed", "MessagesRejected",
-            "SweepRuns", "SweepHints", "UnlinkedOpportunities"} <= names
+            "SweepRuns", "SweepHints", "UnlinkedOpportunities", "ReferralOutcome"} <= names
     reasons = [row[5] for row in rows if row[1] == "RequestsRejected"]
     outcomes = [row[5] for row in rows if row[1] == "SyncOutcome"]
     assert reasons == RECEIPT_REASONS
@@ -123,6 +125,32 @@ def test_sync_outcomes_are_the_ones_the_processor_emits():
         pytest.skip(f"{source} does not exist")
     emitted = list(dict.fromkeys(re.findall(r'Outcome::\w+ => "([a-z_]+)"', source.read_text())))
     assert emitted == SYNC_OUTCOMES
+
+
+def referral_rows(body) -> list[list]:
+    return [row for row in metric_rows(body) if row[0] == "x" and row[1] == "ReferralOutcome"]
+
+
+def test_referral_outcomes_are_charted_with_the_processor_s_dimensions(body):
+    rows = referral_rows(body)
+    assert [row[2:6] for row in rows] == [["Function", "processor", "Outcome", o] for o in REFERRAL_OUTCOMES]
+    # One widget of its own, next to nothing else.
+    (widget,) = [w for w in body["widgets"] if w["type"] == "metric"
+                 and any(r[1:2] == ["ReferralOutcome"] for r in w["properties"]["metrics"])]
+    assert all(r[1] == "ReferralOutcome" for r in widget["properties"]["metrics"])
+    assert widget["properties"]["stat"] == "Sum"
+
+
+def test_referral_outcomes_are_the_ones_the_processor_counts():
+    from conftest import ROOT
+
+    source = ROOT / "crates" / "processor" / "src" / "outcome.rs"
+    text = source.read_text() if source.exists() else ""
+    doc = re.search(r"/// AWS referrals by what happened: (.*)\n\s*pub referrals:", text)
+    if not doc:
+        pytest.skip("crates/processor/src/outcome.rs does not document Signals::referrals")
+    assert re.findall(r"`([a-z_]+)`", doc.group(1)) == REFERRAL_OUTCOMES
+    assert '("ReferralOutcome"' in text and '("Outcome", outcome' in text
 
 
 def test_partner_central_events_are_charted_for_every_detail_type(body):

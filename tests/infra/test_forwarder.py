@@ -149,5 +149,10 @@ def test_documented_detail_types_are_the_processor_s():
         pytest.skip(f"{source_file} does not exist")
     source = source_file.read_text(encoding="utf-8")
     documented = documented_detail_types()
-    assert documented["acted on"] == rust_list(source, "OPPORTUNITY_DETAIL_TYPES")
+    # Acted on: opportunity changes (a hint for the opportunity's deal), then engagement invitations
+    # (AWS referrals: a look at the invitation in its own message group).
+    acted_on = rust_list(source, "OPPORTUNITY_DETAIL_TYPES") + rust_list(source, "INVITATION_DETAIL_TYPES")
+    assert documented["acted on"] == acted_on
     assert documented["counted"] == rust_list(source, "COUNTED_DETAIL_TYPES")
+    # A detail-type is documented once.
+    assert not set(documented["acted on"]) & set(documented["counted"])

@@ -39,7 +39,8 @@ ENVIRONMENT = {
         "PARTNER_CENTRAL_ROLE_ARN", "PARTNER_CENTRAL_EXTERNAL_ID", "PARTNER_CENTRAL_SOLUTION_ID",
         "SYNC_TRIGGER", "SUBMIT_TRIGGER", "DEFAULT_INVOLVEMENT_TYPE", "DEFAULT_VISIBILITY",
         "METRICS_NAMESPACE", "QUEUE_URL", "PROCESSOR_MAX_CONCURRENCY", "SWEEP_INTERVAL_MINUTES",
-        "HUBSPOT_PORTAL_ID",
+        "HUBSPOT_PORTAL_ID", "REFERRAL_PIPELINE", "REFERRAL_STAGE", "REFERRAL_OWNER_ID",
+        "REFERRAL_REJECTED_STAGE", "REFERRAL_AUTO_ACCEPT",
     } | RUNTIME_VARIABLES,
     "ReprocessDlqFunction": {"QUEUE_URL", "DLQ_URL", "METRICS_NAMESPACE"} | RUNTIME_VARIABLES,
 }
@@ -84,6 +85,8 @@ WAF_RATE_LIMIT_MIN, WAF_RATE_LIMIT_MAX = 10, 2_000_000_000
 NO_RESOURCE_TYPE_ACTIONS = {
     "partnercentral:CreateOpportunity", "partnercentral:ListOpportunities",
     "partnercentral:ListEngagementFromOpportunityTasks",
+    # AWS referrals: the sweep's pending invitations, and following an accept task.
+    "partnercentral:ListEngagementInvitations", "partnercentral:ListEngagementByAcceptingInvitationTasks",
 }
 
 # Dependent actions of StartEngagementFromOpportunityTask (Service Authorization Reference): the task
@@ -95,12 +98,39 @@ SUBMISSION_TASK_STEPS = {
     "partnercentral:StartResourceSnapshotJob",
 }
 
+# AWS referrals on the invitation itself (resource type engagement-invitation, whose ARN carries no
+# account id). AcceptEngagementInvitation is a dependent action of StartEngagementByAcceptingInvitationTask.
+REFERRAL_INVITATION_ACTIONS = {
+    "partnercentral:GetEngagementInvitation", "partnercentral:RejectEngagementInvitation",
+    "partnercentral:AcceptEngagementInvitation",
+}
+
+# Dependent actions of StartEngagementByAcceptingInvitationTask (Service Authorization Reference), less
+# TagResource, which only a request with Tags needs (the processor sends none).
+ACCEPT_TASK_STEPS = {
+    "partnercentral:AcceptEngagementInvitation", "partnercentral:CreateOpportunity",
+    "partnercentral:CreateResourceSnapshot", "partnercentral:CreateResourceSnapshotJob",
+    "partnercentral:GetEngagementInvitation", "partnercentral:GetOpportunity",
+    "partnercentral:StartResourceSnapshotJob", "partnercentral:SubmitOpportunity",
+}
+
 # What the processor calls in Partner Central with its own role (no PartnerCentralRoleArn).
-PROCESSOR_PARTNER_CENTRAL_ACTIONS = NO_RESOURCE_TYPE_ACTIONS | SUBMISSION_TASK_STEPS | {
+PROCESSOR_PARTNER_CENTRAL_ACTIONS = NO_RESOURCE_TYPE_ACTIONS | SUBMISSION_TASK_STEPS | REFERRAL_INVITATION_ACTIONS | {
     "partnercentral:GetOpportunity", "partnercentral:UpdateOpportunity", "partnercentral:AssociateOpportunity",
     "partnercentral:StartEngagementFromOpportunityTask", "partnercentral:SubmitOpportunity",
     # AWS's side of an opportunity, read for Partner Central events and the sweep.
     "partnercentral:GetAwsOpportunitySummary",
+    # Accepting an AWS referral.
+    "partnercentral:StartEngagementByAcceptingInvitationTask",
+}
+
+# The AWS referral settings: template parameter -> (processor variable, default).
+REFERRAL_PARAMETERS = {
+    "ReferralPipeline": ("REFERRAL_PIPELINE", ""),
+    "ReferralStage": ("REFERRAL_STAGE", ""),
+    "ReferralOwnerId": ("REFERRAL_OWNER_ID", ""),
+    "ReferralRejectedStage": ("REFERRAL_REJECTED_STAGE", ""),
+    "ReferralAutoAccept": ("REFERRAL_AUTO_ACCEPT", "false"),
 }
 
 # The two EventBridge rules that deliver to the events queue, and the constant message group each
@@ -636,7 +666,8 @@ def test_processor_assumes_the_partner_central_role_or_holds_catalog_scoped_righ
     statements = {st.get("Sid"): st for rid, st in own_policy_statements(template) if rid == "ProcessorRole"}
     assert statements["AssumePartnerCentralRole"]["Resource"] == {"Ref": "PartnerCentralRoleArn"}
     own_role_sids = ("OpportunityActionsWithoutResourceType", "OpportunityActionsOnOpportunities",
-                     "SubmitOpportunities", "SubmissionTaskSteps")
+                     "SubmitOpportunities", "SubmissionTaskSteps", "ReferralActionsWithoutResourceType",
+                     "ReferralInvitations", "AcceptReferrals")
     for sid in own_role_sids:
         condition = statements[sid]["Condition"]["StringEquals"]["partnercentral:Catalog"]
         assert condition == {"Ref": "PartnerCentralCatalog"}
@@ -654,44 +685,123 @@ def test_processor_assumes_the_partner_central_role_or_holds_catalog_scoped_righ
     assert [r["Fn::Sub"].rsplit("/", 2)[-2] for r in resources] == ["opportunity", "engagement-from-opportunity-task"]
 
 
-def test_processor_sends_only_to_its_own_queue(template):
+INVITATIONS = "arn:${AWS::Partition}:partnercentral:us-east-1::catalog/${PartnerCentralCatalog}/engagement-invitation/*"
+ACCEPT_TASKS = ("arn:${AWS::Partition}:partnercentral:us-east-1::catalog/${PartnerCentralCatalog}"
+                "/engagement-by-accepting-invitation-task/*")
+
+# Sid -> (actions, resources) of the referral statements of the processor's own role. Invitation and
+# accept-task ARNs carry no account id (Service Authorization Reference resource types).
+REFERRAL_STATEMENTS = {
+    "ReferralActionsWithoutResourceType": (
+        {"partnercentral:ListEngagementInvitations", "partnercentral:ListEngagementByAcceptingInvitationTasks"},
+        ["*"]),
+    "ReferralInvitations": (REFERRAL_INVITATION_ACTIONS, [{"Fn::Sub": INVITATIONS}]),
+    "AcceptReferrals": ({"partnercentral:StartEngagementByAcceptingInvitationTask"},
+                        [{"Fn::Sub": INVITATIONS}, {"Fn::Sub": ACCEPT_TASKS}]),
+}
+
+
+def referral_grant_problems(template: dict) -> list[str]:
+    statements = {st.get("Sid"): st for rid, st in own_policy_statements(template) if rid == "ProcessorRole"}
+    problems = []
+    for sid, (actions, resources) in REFERRAL_STATEMENTS.items():
+        st = statements.get(sid)
+        if st is None:
+            problems.append(f"ProcessorRole/{sid}: missing")
+            continue
+        if set(as_list(st["Action"])) != actions:
+            problems.append(f"ProcessorRole/{sid}: actions {sorted(as_list(st['Action']))}")
+        if as_list(st["Resource"]) != resources:
+            problems.append(f"ProcessorRole/{sid}: resources {json.dumps(st['Resource'])}")
+        if st.get("Condition", {}).get("StringEquals", {}).get("partnercentral:Catalog") != {"Ref": "PartnerCentralCatalog"}:
+            problems.append(f"ProcessorRole/{sid}: not limited to the catalog")
+    return problems
+
+
+def test_referral_actions_are_scoped_to_invitations_and_accept_tasks(template):
+    assert referral_grant_problems(template) == []
+
+
+def test_accept_task_steps_are_all_granted(template):
+    # The accept task acts on the caller's behalf: without one of its dependent actions it ends FAILED.
+    granted = {a for rid, st in own_policy_statements(template) if rid == "ProcessorRole"
+               for a in as_list(st.get("Action", [])) if a.startswith("partnercentral:")}
+    assert ACCEPT_TASK_STEPS - granted == set()
+
+
+def test_every_partner_central_call_of_the_processor_is_granted(template):
+    # The SDK operations the processor's adapter calls (`.client.<operation>()`), against its own role.
+    adapter = ROOT / "crates" / "processor" / "src" / "partner_central"
+    if not adapter.exists():
+        pytest.skip(f"{adapter} does not exist")
+    calls = set()
+    for source in adapter.rglob("*.rs"):
+        calls |= set(re.findall(r"\.client\s*\.\s*([a-z_]+)\(\)", source.read_text(encoding="utf-8")))
+    assert calls, "no SDK call found: the pattern no longer matches the adapter"
+    actions = {"partnercentral:" + "".join(w.capitalize() for w in call.split("_")) for call in calls}
+    assert actions - PROCESSOR_PARTNER_CENTRAL_ACTIONS == set()
+
+
+def referral_statement(template: dict, sid: str) -> dict:
+    for st in policy_statements(template, "ProcessorRole"):
+        if isinstance(st, dict) and "Fn::If" in st and st["Fn::If"][1].get("Sid") == sid:
+            return st["Fn::If"][1]
+    raise AssertionError(f"no statement {sid}")
+
+
+def drop_reject(template):
+    referral_statement(template, "ReferralInvitations")["Action"] = ["partnercentral:GetEngagementInvitation"]
+
+
+def widen_the_invitations(template):
+    referral_statement(template, "ReferralInvitations")["Resource"] = "*"
+
+
+def accept_in_any_catalog(template):
+    del referral_statement(template, "AcceptReferrals")["Condition"]
+
+
+@pytest.mark.parametrize("damage", [drop_reject, widen_the_invitations, accept_in_any_catalog])
+def test_referral_grant_check_can_fail(mutable_template, damage):
+    damage(mutable_template)
+    (problem,) = referral_grant_problems(mutable_template)
+    assert problem.startswith("ProcessorRole/")
+
+
+@pytest.mark.parametrize("parameter", sorted(REFERRAL_PARAMETERS))
+def test_referral_parameters_reach_the_processor_and_default_to_unset(template, parameter):
+    variable, default = REFERRAL_PARAMETERS[parameter]
+    param = template["Parameters"][parameter]
+    assert (param["Type"], param["Default"]) == ("String", default)
     variables = function_properties(template, "ProcessorFunction")["Environment"]["Variables"]
-    assert variables["QUEUE_URL"] == {"Ref": "EventsQueue"}
-    targets = [r for rid, st in own_policy_statements(template) if rid == "ProcessorRole"
-               and "sqs:SendMessage" in as_list(st["Action"]) for r in as_list(st["Resource"])]
-    assert targets == [{"Fn::GetAtt": ["EventsQueue", "Arn"]}]
+    assert variables[variable] == {"Ref": parameter}
+    # An empty default must mean "unset": the processor reads blank variables as missing
+    # (Env::optional in crates/events config.rs).
+    config = ROOT / "crates" / "events" / "src" / "config.rs"
+    if default == "" and config.exists():
+        assert ".filter(|v| !v.is_empty())" in config.read_text(), "Env::optional no longer treats blank as unset"
+    if "AllowedPattern" in param:
+        assert re.fullmatch(param["AllowedPattern"], default), parameter
 
 
-def test_processor_max_concurrency_equals_the_event_source_maximum_concurrency(template):
-    # Each instance takes 1/PROCESSOR_MAX_CONCURRENCY of the account's Partner Central quotas; a value
-    # below the real concurrency would let the instances together exceed them.
-    props = function_properties(template, "ProcessorFunction")
-    (event,) = props["Events"].values()
-    maximum = event["Properties"]["ScalingConfig"]["MaximumConcurrency"]
-    assert int(props["Environment"]["Variables"]["PROCESSOR_MAX_CONCURRENCY"]) == int(maximum)
-    assert 2 <= int(maximum) <= 1000
+def test_a_referral_pipeline_comes_with_its_stage(template):
+    # An unset REFERRAL_STAGE is the default pipeline's first stage, which another pipeline lacks.
+    rule = template["Rules"]["ReferralPipelineNeedsItsStage"]
+    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ReferralPipeline"}, ""]}]}
+    (assertion,) = rule["Assertions"]
+    assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ReferralStage"}, ""]}]}
 
 
-def submit_trigger_accepts(template: dict, value: str) -> bool:
-    return re.fullmatch(template["Parameters"]["SubmitTrigger"]["AllowedPattern"], value) is not None
-
-
-def test_submission_parameters_reach_the_processor(template):
+def test_referral_parameters_refuse_what_the_processor_would_refuse(template):
     params = template["Parameters"]
-    variables = function_properties(template, "ProcessorFunction")["Environment"]["Variables"]
-    assert variables["SUBMIT_TRIGGER"] == {"Ref": "SubmitTrigger"}
-    assert variables["DEFAULT_INVOLVEMENT_TYPE"] == {"Ref": "DefaultInvolvementType"}
-    assert variables["DEFAULT_VISIBILITY"] == {"Ref": "DefaultVisibility"}
-    assert (params["SubmitTrigger"]["Default"], params["DefaultInvolvementType"]["Default"],
-            params["DefaultVisibility"]["Default"]) == ("property", "Co-Sell", "Full")
-    assert params["DefaultInvolvementType"]["AllowedValues"] == ["Co-Sell", "For Visibility Only"]
-    assert params["DefaultVisibility"]["AllowedValues"] == ["Full", "Limited"]
-    accepted = ["property", "off", "stage:Qualified", "stage:Technical Validation",
-                "stage:Business Validation", "stage:Committed"]
-    refused = ["", "stage:", "stage:Prospect", "stage:Launched", "stage:Closed Lost", "Property", "on",
-               "stage:qualified", " property", "property:aws_submit"]
-    assert [v for v in accepted if not submit_trigger_accepts(template, v)] == []
-    assert [v for v in refused if submit_trigger_accepts(template, v)] == []
+    assert params["ReferralAutoAccept"]["AllowedValues"] == ["true", "false"]
+    owner = params["ReferralOwnerId"]["AllowedPattern"]
+    assert [v for v in ("", "5550001", "123456789") if not re.fullmatch(owner, v)] == []
+    assert [v for v in ("abc", "55 01", "-1", " 1") if re.fullmatch(owner, v)] == []
+    for name in ("ReferralPipeline", "ReferralStage", "ReferralRejectedStage"):
+        pattern = params[name]["AllowedPattern"]
+        assert [v for v in ("", "default", "appointmentscheduled", "closedlost", "12345678") if not re.fullmatch(pattern, v)] == []
+        assert [v for v in ("closed lost", " default") if re.fullmatch(pattern, v)] == [], name
 
 
 # ---------------------------------------------------------------- alarms
@@ -864,3 +974,25 @@ def test_samconfig_environments():
         assert overrides["PartnerCentralCatalog"] == ("AWS" if env == "prod" else "Sandbox")
         assert deploy["confirm_changeset"] is (env == "prod")
         assert config[env]["build"]["parameters"]["parallel"] is True
+
+
+def samconfig_gaps(template: dict, text: str) -> set[str]:
+    """Template parameters neither set in every environment's parameter_overrides nor named in
+    samconfig.toml's comments (which tell operators what to keep there: a parameter left out reverts
+    to its default on the next deploy)."""
+    config = tomllib.loads(text)
+    comments = "\n".join(line for line in text.splitlines() if line.lstrip().startswith("#"))
+    set_everywhere = set.intersection(*(
+        {kv.split("=", 1)[0] for kv in config[env]["deploy"]["parameters"]["parameter_overrides"].split()}
+        for env in ("dev", "staging", "prod")))
+    return {name for name in template["Parameters"]
+            if name not in set_everywhere and not re.search(rf"\b{name}\b", comments)}
+
+
+def test_samconfig_names_every_parameter_to_keep(template):
+    assert samconfig_gaps(template, (ROOT / "samconfig.toml").read_text()) == set()
+
+
+def test_samconfig_check_can_fail(template):
+    text = (ROOT / "samconfig.toml").read_text().replace("ReferralOwnerId", "ReferralOwner")
+    assert samconfig_gaps(template, text) == {"ReferralOwnerId"}
