@@ -106,8 +106,11 @@ pub trait Crm: Send + Sync {
         due: DateTime<Utc>,
         owner_id: Option<&str>,
     ) -> impl Future<Output = Result<(), CrmError>> + Send;
-    /// The default deal pipeline's id and its first stage's id.
-    fn default_pipeline(&self) -> impl Future<Output = Result<(String, String), CrmError>> + Send;
+    /// A deal pipeline's id (`pipeline`, or the default one) and its first stage's id.
+    fn pipeline_first_stage(
+        &self,
+        pipeline: Option<&str>,
+    ) -> impl Future<Output = Result<(String, String), CrmError>> + Send;
     /// Deals the reconciliation sweep must look at: those whose property holds one of the
     /// values of `waiting` (`(property, values)` pairs), and those modified at or after
     /// `modified_since`; each with `properties`.

@@ -207,11 +207,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         let (pipeline, stage) = match (&referral.pipeline, &referral.stage) {
             (Some(p), Some(s)) => (p.clone(), s.clone()),
             (pipeline, stage) => {
-                let (default_pipeline, first_stage) = self.crm.default_pipeline().await?;
-                (
-                    pipeline.clone().unwrap_or(default_pipeline),
-                    stage.clone().unwrap_or(first_stage),
-                )
+                let (pipeline, first_stage) =
+                    self.crm.pipeline_first_stage(pipeline.as_deref()).await?;
+                (pipeline, stage.clone().unwrap_or(first_stage))
             }
         };
         let company = match invitation.website.as_deref().and_then(domain_of) {
@@ -354,23 +352,6 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             .deal
             .prop(INVITATION_DECISION)
             .map(str::to_ascii_lowercase);
-        let latest = tasks.first().cloned();
-        match &latest {
-            Some(task) if task.state != TaskState::Failed => {
-                return self
-                    .follow_accept(snapshot, &invitation, task.clone(), deadline)
-                    .await;
-            }
-            // A failure stays shown until a person decides again (sets the decision anew).
-            // Shown and decided again: a new attempt (below) with a new token.
-            Some(task)
-                if decision.as_deref() != Some("accept") || !self.failure_shown(snapshot, task) =>
-            {
-                let reason = accept_failure(task);
-                return self.referral_error(snapshot, reason, Some("")).await;
-            }
-            _ => {}
-        }
         let now = self.clock.now();
         let state = match invitation.state {
             Some(InvitationState::Pending) if invitation.expires_at.is_some_and(|e| e <= now) => {
@@ -378,6 +359,26 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             }
             other => other,
         };
+        let pending = state == Some(InvitationState::Pending);
+        match tasks.first() {
+            Some(task) if task.state != TaskState::Failed => {
+                return self
+                    .follow_accept(snapshot, &invitation, task.clone(), deadline)
+                    .await;
+            }
+            // A failed acceptance stays shown until a person decides again: accept anew (after
+            // the failure is shown: a new attempt below, with a new token) or reject.
+            Some(task)
+                if pending
+                    && decision.as_deref() != Some("reject")
+                    && (decision.as_deref() != Some("accept")
+                        || !self.failure_shown(snapshot, task)) =>
+            {
+                let reason = accept_failure(task);
+                return self.referral_error(snapshot, reason, Some("")).await;
+            }
+            _ => {}
+        }
         let auto = self.settings.referrals.auto_accept;
         match (state, decision.as_deref()) {
             (Some(InvitationState::Pending), Some("accept")) => {
@@ -400,7 +401,13 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             (Some(other), decided) => {
                 let status = other.as_property();
                 // A decision that can no longer be carried out is explained, never retried.
-                let explanation = decided.filter(|d| !d.is_empty()).map(|d| {
+                // The same answer given elsewhere (or ours, seen again) needs no explanation.
+                let same = matches!(
+                    (other, decided),
+                    (InvitationState::Accepted, Some("accept"))
+                        | (InvitationState::Rejected, Some("reject"))
+                );
+                let explanation = decided.filter(|d| !d.is_empty() && !same).map(|d| {
                     format!(
                         "the decision \"{d}\" was not sent: AWS invitation {invitation_id} is already {status} (answered in Partner Central, or expired)"
                     )

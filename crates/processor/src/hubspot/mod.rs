@@ -366,8 +366,11 @@ impl Crm for HubSpotClient {
             .await
     }
 
-    async fn default_pipeline(&self) -> Result<(String, String), CrmError> {
-        self.first_stage_of_default_pipeline().await
+    async fn pipeline_first_stage(
+        &self,
+        pipeline: Option<&str>,
+    ) -> Result<(String, String), CrmError> {
+        self.first_stage(pipeline).await
     }
 
     async fn deals_to_reconcile(

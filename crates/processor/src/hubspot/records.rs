@@ -119,19 +119,26 @@ impl HubSpotClient {
         self.create("tasks", &request).await.map(|_| ())
     }
 
-    pub(super) async fn first_stage_of_default_pipeline(
+    pub(super) async fn first_stage(
         &self,
+        wanted: Option<&str>,
     ) -> Result<(String, String), CrmError> {
         let answer = self
             .call(Method::GET, "/crm/v3/pipelines/deals", None)
             .await?
             .ok_or_else(|| CrmError::Rejected("deal pipelines: 404".to_owned()))?;
         let pipelines = results(&answer);
-        let pipeline = pipelines
-            .iter()
-            .find(|p| p.get("id").and_then(Value::as_str) == Some("default"))
-            .or_else(|| pipelines.first())
-            .ok_or_else(|| CrmError::Rejected("the portal has no deal pipeline".to_owned()))?;
+        let pipeline = match wanted {
+            Some(id) => pipelines
+                .iter()
+                .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+                .ok_or_else(|| CrmError::Rejected(format!("deal pipeline {id} does not exist")))?,
+            None => pipelines
+                .iter()
+                .find(|p| p.get("id").and_then(Value::as_str) == Some("default"))
+                .or_else(|| pipelines.first())
+                .ok_or_else(|| CrmError::Rejected("the portal has no deal pipeline".to_owned()))?,
+        };
         let id = pipeline
             .get("id")
             .and_then(Value::as_str)

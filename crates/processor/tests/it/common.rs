@@ -347,8 +347,11 @@ impl Crm for FlakyCrm {
             .create_deal_task(deal_id, subject, body, due, owner_id)
             .await
     }
-    async fn default_pipeline(&self) -> Result<(String, String), CrmError> {
-        self.inner.default_pipeline().await
+    async fn pipeline_first_stage(
+        &self,
+        pipeline: Option<&str>,
+    ) -> Result<(String, String), CrmError> {
+        self.inner.pipeline_first_stage(pipeline).await
     }
     async fn deals_to_reconcile(
         &self,

@@ -11,3 +11,4 @@ mod function;
 mod lambda_binary;
 mod lifecycle;
 mod partner_events;
+mod referrals;

@@ -20,24 +20,37 @@ use crate::common::*;
 
 const EVENTS_GROUP: &str = "partner-central-events";
 
-type QueuedProcessor = Processor<FlakyCrm, processor::PartnerCentralClient, SystemClock>;
+pub(crate) type QueuedProcessor = Processor<FlakyCrm, processor::PartnerCentralClient, SystemClock>;
 
 /// The test's events queue and a processor that hands hints to it.
-fn queued(env: &Env) -> (QueuedProcessor, Queue) {
-    let settings = QueueSettings::new("events", Duration::from_secs(30), Some(5));
-    let queue: Queue = Arc::new(EmbeddedQueue::new(settings, Arc::new(SystemClock)));
-    let (processor, _) = processor_with(
+pub(crate) fn queued(env: &Env) -> (QueuedProcessor, Queue) {
+    queued_with(env, SyncSettings::new(Catalog::Sandbox))
+}
+
+/// [`queued`] with the settings the test chooses.
+pub(crate) fn queued_with(env: &Env, settings: SyncSettings) -> (QueuedProcessor, Queue) {
+    let settings_q = QueueSettings::new("events", Duration::from_secs(30), Some(5));
+    let queue: Queue = Arc::new(EmbeddedQueue::new(settings_q, Arc::new(SystemClock)));
+    (
+        processor_on(env, settings).with_requeue(queue.clone()),
+        queue,
+    )
+}
+
+/// A processor with its own clients (another instance) on the test's fakes.
+pub(crate) fn processor_on(env: &Env, settings: SyncSettings) -> QueuedProcessor {
+    processor_with(
         &env.hubspot,
         &env.pc,
         WriteSlots::for_quota(1, 1000.0),
         SystemClock,
-        SyncSettings::new(Catalog::Sandbox),
-    );
-    (processor.with_requeue(queue.clone()), queue)
+        settings,
+    )
+    .0
 }
 
 /// An EventBridge delivery as the events rule's FIFO target makes it.
-fn delivered(message_id: &str, event: &Value) -> Msg {
+pub(crate) fn delivered(message_id: &str, event: &Value) -> Msg {
     Msg {
         message_id: message_id.to_owned(),
         body: event.to_string(),
@@ -46,7 +59,7 @@ fn delivered(message_id: &str, event: &Value) -> Msg {
     }
 }
 
-fn schedule(message_id: &str) -> Msg {
+pub(crate) fn schedule(message_id: &str) -> Msg {
     let event = json!({
         "version": "0", "id": format!("sched-{message_id}"), "detail-type": "Scheduled Event",
         "source": "aws.events", "account": "111122223333",
@@ -64,7 +77,7 @@ fn schedule(message_id: &str) -> Msg {
 
 /// Runs whatever the queue holds through the processor (as Lambda's event source would) until
 /// it is empty; returns the reports in order.
-async fn drain(processor: &QueuedProcessor, queue: &Queue) -> Vec<BatchReport> {
+pub(crate) async fn drain(processor: &QueuedProcessor, queue: &Queue) -> Vec<BatchReport> {
     let mut reports = Vec::new();
     for _ in 0..20 {
         let received = queue
@@ -95,12 +108,12 @@ async fn drain(processor: &QueuedProcessor, queue: &Queue) -> Vec<BatchReport> {
     panic!("the queue never emptied");
 }
 
-fn all_outcomes(reports: &[BatchReport]) -> Vec<&'static str> {
+pub(crate) fn all_outcomes(reports: &[BatchReport]) -> Vec<&'static str> {
     reports.iter().flat_map(outcomes).collect()
 }
 
 /// The last event the fake emitted about `id`.
-fn last_event(env: &Env, id: &str) -> Value {
+pub(crate) fn last_event(env: &Env, id: &str) -> Value {
     env.pc
         .emitted_events()
         .into_iter()
