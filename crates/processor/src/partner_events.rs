@@ -136,7 +136,11 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             Err(e) => return done(Outcome::TransientError, Some(id), e.to_string()),
         };
         let partner_id = opportunity.fields.partner_opportunity_identifier.as_str();
-        let Some(deal_id) = as_deal_id(partner_id) else {
+        let deal_id = match self.deal_of(&id, Some(partner_id)).await {
+            Ok(found) => found,
+            Err(e) => return done(Outcome::TransientError, Some(id), e.to_string()),
+        };
+        let Some(deal_id) = deal_id.as_deref() else {
             signals.unlinked_opportunities += 1;
             tracing::info!(
                 opportunity_id = id.as_str(),
@@ -205,6 +209,28 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         }
     }
 
+    /// The deal of an opportunity: its PartnerOpportunityIdentifier when that is a deal id (the
+    /// opportunities this sync creates), else the deal whose `aws_opportunity_id` names it (an
+    /// accepted AWS referral has no partner identifier, and it cannot be set once approved).
+    async fn deal_of(
+        &self,
+        opportunity_id: &str,
+        partner_id: Option<&str>,
+    ) -> Result<Option<String>, crate::ports::CrmError> {
+        if let Some(deal) = partner_id.and_then(as_deal_id) {
+            return Ok(Some(deal.to_owned()));
+        }
+        let found = self
+            .crm
+            .find_deal(
+                "aws_opportunity_id",
+                opportunity_id,
+                &["aws_opportunity_id".to_owned()],
+            )
+            .await?;
+        Ok(found.map(|d| d.id))
+    }
+
     /// One reconciliation sweep (see the module docs). Its result is always acknowledged.
     async fn sweep(
         &self,
@@ -262,9 +288,13 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             .map_err(|e| e.to_string())?;
         let listed = modified.len();
         for opportunity in modified {
-            match opportunity.partner_id.as_deref().and_then(as_deal_id) {
+            let deal = self
+                .deal_of(&opportunity.id, opportunity.partner_id.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            match deal {
                 Some(deal) => {
-                    deals.insert(deal.to_owned());
+                    deals.insert(deal);
                 }
                 None => {
                     signals.unlinked_opportunities += 1;

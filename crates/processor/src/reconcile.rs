@@ -28,6 +28,29 @@ pub fn reconcile(
 ) -> Vec<String> {
     let current = &existing.fields;
     let mut kept = Vec::new();
+    // An address part the deal's company does not have keeps what Partner Central holds (an
+    // accepted AWS referral arrives with AWS's address of the customer; a US opportunity needs
+    // its state).
+    let address = &mut desired.account.address;
+    for (wanted, held) in [
+        (
+            &mut address.street_address,
+            &current.account.address.street_address,
+        ),
+        (&mut address.city, &current.account.address.city),
+        (
+            &mut address.state_or_region,
+            &current.account.address.state_or_region,
+        ),
+        (
+            &mut address.postal_code,
+            &current.account.address.postal_code,
+        ),
+    ] {
+        if wanted.as_deref().is_none_or(str::is_empty) && held.is_some() {
+            wanted.clone_from(held);
+        }
+    }
     match current.life_cycle.stage.as_str() {
         "Closed Lost" => {
             if current != desired {

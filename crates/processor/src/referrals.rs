@@ -47,6 +47,9 @@ pub const OPEN_INVITATION_STATUSES: [&str; 2] = ["pending", "accepting"];
 /// The task is due this long before the invitation expires.
 const TASK_LEAD: chrono::Duration = chrono::Duration::hours(24);
 const FOLLOW_MARGIN: Duration = Duration::from_secs(2);
+/// A referral deal still without `aws_invitation_status` this long after its creation was
+/// abandoned by its creator (a crash between the create and the status): finish it.
+const UNFINISHED_AFTER: chrono::Duration = chrono::Duration::minutes(5);
 const FOLLOW_PAUSE: Duration = Duration::from_millis(500);
 
 /// What the referral step decided for a deal that carries an invitation.
@@ -146,10 +149,11 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 format!("invitation {invitation_id} is not an opportunity invitation"),
             ));
         }
-        let properties: Vec<String> = [INVITATION_ID, INVITATION_STATUS, "dealname"]
+        let properties: Vec<String> = [INVITATION_ID, INVITATION_STATUS, "dealname", "createdate"]
             .map(str::to_owned)
             .to_vec();
         let mut received = None;
+        let mut ours = false;
         let deal = match self
             .crm
             .find_deal(INVITATION_ID, invitation_id, &properties)
@@ -157,8 +161,10 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         {
             Some(deal) => deal,
             None if invitation.state == Some(InvitationState::Pending) => {
-                received = Some("received");
-                self.create_referral_deal(&invitation, &properties).await?
+                let (deal, created) = self.create_referral_deal(&invitation, &properties).await?;
+                ours = created;
+                received = created.then_some("received");
+                deal
             }
             None => {
                 return Ok(result(
@@ -170,7 +176,13 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 ));
             }
         };
-        if deal.prop(INVITATION_STATUS).is_none() {
+        // The deal's creator finishes it (task, then status). Anyone else leaves an unfinished
+        // deal to its creator, unless the creator has clearly stopped (crashed) long ago.
+        let abandoned = deal
+            .prop("createdate")
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+            .is_some_and(|c| self.clock.now() - c.with_timezone(&chrono::Utc) > UNFINISHED_AFTER);
+        if deal.prop(INVITATION_STATUS).is_none() && (ours || abandoned) {
             self.finish_referral_deal(&deal, &invitation).await?;
         }
         let hint = SyncEvent::deal_hint(
@@ -198,11 +210,12 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
     }
 
     /// The deal for a pending invitation (see the module docs for why it is exactly one).
+    /// The deal and whether this call created it.
     async fn create_referral_deal(
         &self,
         invitation: &Invitation,
         properties: &[String],
-    ) -> Result<CrmRecord, Retry> {
+    ) -> Result<(CrmRecord, bool), Retry> {
         let referral = &self.settings.referrals;
         let (pipeline, stage) = match (&referral.pipeline, &referral.stage) {
             (Some(p), Some(s)) => (p.clone(), s.clone()),
@@ -266,13 +279,14 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                     deal_id = id.as_str(),
                     "AWS referral received: deal created"
                 );
-                Ok(CrmRecord { id, properties: props })
+                Ok((CrmRecord { id, properties: props }, true))
             }
             // Another instance or the sweep made it first: use theirs.
             Err(CrmError::Duplicate(reason)) => self
                 .crm
                 .find_deal(INVITATION_ID, &invitation.id, properties)
                 .await?
+                .map(|deal| (deal, false))
                 .ok_or_else(|| {
                     Retry::new(format!(
                         "invitation {}: HubSpot says a deal has it ({reason}) but none is found yet",
@@ -389,6 +403,15 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             }
             (Some(InvitationState::Pending), Some("reject")) => {
                 self.reject(snapshot, &invitation).await
+            }
+            // Not finished by the invitation's own look yet (task, status): that look does it.
+            (Some(InvitationState::Pending), _)
+                if snapshot.deal.prop(INVITATION_STATUS).is_none() =>
+            {
+                Ok(ReferralStep::Done(result(
+                    Outcome::Skipped,
+                    format!("AWS referral {invitation_id}: its deal is being made"),
+                )))
             }
             (Some(InvitationState::Pending), _) => {
                 self.mirror(snapshot, &invitation, "pending", None, None)

@@ -136,7 +136,9 @@ impl PartnerCentralClient {
                 .and_then(|d| d.to_millis().ok())
                 .and_then(DateTime::from_timestamp_millis),
             rejection_reason: out.rejection_reason().and_then(text),
-            is_opportunity: payload.is_some(),
+            // The payload is gone once an invitation is rejected; its type stays.
+            is_opportunity: out.payload_type()
+                == Some(&EngagementInvitationPayloadType::OpportunityInvitation),
         }))
     }
 

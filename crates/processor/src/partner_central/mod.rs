@@ -217,7 +217,11 @@ impl Opportunities for PartnerCentralClient {
                 .last_modified_date(current.last_modified)
                 .opportunity_type(convert::opportunity_type(fields))
                 .set_primary_needs_from_aws(Some(convert::primary_needs(fields)))
-                .partner_opportunity_identifier(fields.partner_opportunity_identifier.clone())
+                // An opportunity without one (an accepted AWS referral) keeps none: "" would
+                // be a change, refused once the opportunity is approved.
+                .set_partner_opportunity_identifier(
+                    Some(fields.partner_opportunity_identifier.clone()).filter(|p| !p.is_empty()),
+                )
                 .customer(customer.clone())
                 .project(project.clone())
                 .life_cycle(convert::life_cycle(fields))

@@ -338,6 +338,9 @@ async fn an_event_about_an_unlinked_opportunity_is_counted_and_acknowledged() {
     let mut fields = current.fields.clone();
     fields.partner_opportunity_identifier = "CONSOLE-REF-1".into();
     client.update(&current, &fields).await.unwrap();
+    // …and no deal names it any more.
+    env.hubspot
+        .unset(ObjectType::Deal, &deal, "aws_opportunity_id");
     let event = last_event(&env, &id);
     assert_eq!(event["detail-type"], "Opportunity Updated");
     let report = processor
