@@ -65,13 +65,15 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The name column fits the longest name, with two spaces after it.
+        let width = self.steps.iter().map(|s| s.name.len()).max().unwrap_or(0) + 2;
         for step in &self.steps {
             let action = match &step.action {
                 Action::Create => "create".to_owned(),
                 Action::Update(diffs) => format!("update: {}", diffs.join("; ")),
                 Action::Unchanged => "unchanged".to_owned(),
             };
-            writeln!(f, "{:<9}{:<28}{action}", step.target, step.name)?;
+            writeln!(f, "{:<9}{:<width$}{action}", step.target, step.name)?;
         }
         let (create, update, unchanged) = (self.created(), self.updated(), self.unchanged());
         if self.dry_run {

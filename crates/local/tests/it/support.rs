@@ -38,16 +38,17 @@ pub async fn pipeline(queue: Queue, max_receive_count: u32) -> Pipeline {
     Pipeline::start(options).await.unwrap()
 }
 
-/// Every opportunity's PartnerOpportunityIdentifier (= deal id) → how many opportunities.
+/// Every opportunity's PartnerOpportunityIdentifier (= deal id; a referral's own id when it has
+/// none) → how many opportunities.
 pub fn opportunities_per_deal(p: &Pipeline) -> BTreeMap<String, usize> {
     let mut per_deal = BTreeMap::new();
     for o in p.sandbox.as_ref().unwrap().partner_central.opportunities() {
         *per_deal
             .entry(
+                // An accepted AWS referral has none (it is linked by aws_opportunity_id).
                 o["PartnerOpportunityIdentifier"]
                     .as_str()
-                    .unwrap()
-                    .to_owned(),
+                    .map_or_else(|| format!("referral {}", o["Id"]), str::to_owned),
             )
             .or_insert(0) += 1;
     }
