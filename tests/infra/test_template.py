@@ -784,14 +784,6 @@ def test_referral_parameters_reach_the_processor_and_default_to_unset(template, 
         assert re.fullmatch(param["AllowedPattern"], default), parameter
 
 
-def test_a_referral_pipeline_comes_with_its_stage(template):
-    # An unset REFERRAL_STAGE is the default pipeline's first stage, which another pipeline lacks.
-    rule = template["Rules"]["ReferralPipelineNeedsItsStage"]
-    assert rule["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ReferralPipeline"}, ""]}]}
-    (assertion,) = rule["Assertions"]
-    assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ReferralStage"}, ""]}]}
-
-
 def test_referral_parameters_refuse_what_the_processor_would_refuse(template):
     params = template["Parameters"]
     assert params["ReferralAutoAccept"]["AllowedValues"] == ["true", "false"]
