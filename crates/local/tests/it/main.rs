@@ -7,5 +7,6 @@ mod faults;
 mod hubspot_setup;
 mod load;
 mod poller;
+mod referrals;
 mod server;
 mod support;

@@ -16,7 +16,13 @@ pub enum Queue {
 
 /// A pipeline on the seeded sandbox: 1 s visibility timeout, redrive after `max_receive_count`.
 pub async fn pipeline(queue: Queue, max_receive_count: u32) -> Pipeline {
+    pipeline_with_workers(queue, max_receive_count, 1).await
+}
+
+/// [`pipeline`] with `workers` processor instances polling at once.
+pub async fn pipeline_with_workers(queue: Queue, max_receive_count: u32, workers: usize) -> Pipeline {
     let mut options = PipelineOptions::for_tests(DEMO_SECRET);
+    options.poller.workers = workers;
     options.queue = match queue {
         Queue::Embedded => QueueChoice::Embedded {
             visibility_timeout: Duration::from_secs(1),
