@@ -54,13 +54,18 @@ async fn deal_with_status(p: &Pipeline, id: &str, status: &str) -> String {
     loop {
         let deals = deals_of(p, id).await;
         if let [deal] = deals.as_slice()
-            && hubspot.property(ObjectType::Deal, deal, "aws_invitation_status").as_deref()
+            && hubspot
+                .property(ObjectType::Deal, deal, "aws_invitation_status")
+                .as_deref()
                 == Some(status)
         {
             assert!(p.wait_drained(Duration::from_secs(30)).await);
             return deal.clone();
         }
-        assert!(Instant::now() < until, "invitation {id}: deals {deals:?}, none {status}");
+        assert!(
+            Instant::now() < until,
+            "invitation {id}: deals {deals:?}, none {status}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -88,9 +93,11 @@ async fn a_late_decision_is_explained(queue: Queue) {
     sandbox.partner_central.expire_invitation(&id).unwrap();
     let deal = deal_with_status(&p, &id, "expired").await;
     // …then a seller accepts it anyway.
-    sandbox
-        .hubspot
-        .upsert(ObjectType::Deal, &deal, [("aws_invitation_decision", "accept")]);
+    sandbox.hubspot.upsert(
+        ObjectType::Deal,
+        &deal,
+        [("aws_invitation_decision", "accept")],
+    );
     let client = WebhookClient::new(p.webhook_url(), DEMO_SECRET);
     let event = EventFactory::new(DEMO_PORTAL).property_change(
         "deal",
@@ -106,10 +113,16 @@ async fn a_late_decision_is_explained(queue: Queue) {
         .unwrap_or_default();
     assert!(error.contains("expired"), "{error}");
     assert_eq!(
-        sandbox.partner_central.call_count("StartEngagementByAcceptingInvitationTask"),
+        sandbox
+            .partner_central
+            .call_count("StartEngagementByAcceptingInvitationTask"),
         0
     );
-    assert_eq!(p.dlq.depth().await.unwrap().total(), 0, "nothing in the DLQ");
+    assert_eq!(
+        p.dlq.depth().await.unwrap().total(),
+        0,
+        "nothing in the DLQ"
+    );
     p.shutdown().await;
 }
 

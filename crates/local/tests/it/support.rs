@@ -20,7 +20,11 @@ pub async fn pipeline(queue: Queue, max_receive_count: u32) -> Pipeline {
 }
 
 /// [`pipeline`] with `workers` processor instances polling at once.
-pub async fn pipeline_with_workers(queue: Queue, max_receive_count: u32, workers: usize) -> Pipeline {
+pub async fn pipeline_with_workers(
+    queue: Queue,
+    max_receive_count: u32,
+    workers: usize,
+) -> Pipeline {
     let mut options = PipelineOptions::for_tests(DEMO_SECRET);
     options.poller.workers = workers;
     options.queue = match queue {
