@@ -288,10 +288,25 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             .map_err(|e| e.to_string())?;
         let listed = modified.len();
         for opportunity in modified {
-            let deal = self
+            if opportunity
+                .partner_id
+                .as_deref()
+                .and_then(as_deal_id)
+                .is_none()
+            {
+                // A HubSpot search follows: HubSpot allows 5 a second.
+                tokio::time::sleep(crate::hubspot::SEARCH_PAUSE).await;
+            }
+            let deal = match self
                 .deal_of(&opportunity.id, opportunity.partner_id.as_deref())
                 .await
-                .map_err(|e| e.to_string())?;
+            {
+                Ok(deal) => deal,
+                Err(e) => {
+                    tracing::warn!(opportunity_id = opportunity.id.as_str(), error = %e, "sweep: the opportunity's deal could not be looked up");
+                    continue;
+                }
+            };
             match deal {
                 Some(deal) => {
                     deals.insert(deal);
@@ -338,11 +353,15 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             }
         }
         // AWS referrals missed by events: every pending invitation is looked at.
-        let invitations = self
-            .opportunities
-            .pending_invitations()
-            .await
-            .map_err(|e| e.to_string())?;
+        // A failure here (e.g. a role without ListEngagementInvitations) must not stop the deals'
+        // healing: logged, and the next sweep tries again.
+        let invitations = match self.opportunities.pending_invitations().await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, "sweep: pending AWS referrals could not be listed");
+                Vec::new()
+            }
+        };
         let cause = format!("sweep-{}", event.id);
         let now = self.clock.now().timestamp_millis();
         let at = event.time.timestamp_millis();
@@ -375,6 +394,12 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         let Some(queue) = &self.requeue else {
             let mut outcomes = Vec::new();
             for hint in hints {
+                if hint.invitation_id().is_some() {
+                    return Err(
+                        "AWS referrals need the queue (QUEUE_URL): their hints must run in the invitation's own message group"
+                            .to_owned(),
+                    );
+                }
                 let r = self
                     .deal_once(hint.portal_id, &hint.object_id, cache, deadline)
                     .await;

@@ -106,6 +106,11 @@ pub trait Crm: Send + Sync {
         due: DateTime<Utc>,
         owner_id: Option<&str>,
     ) -> impl Future<Output = Result<(), CrmError>> + Send;
+    /// How many tasks are associated with the deal.
+    fn deal_task_count(
+        &self,
+        deal_id: &str,
+    ) -> impl Future<Output = Result<usize, CrmError>> + Send;
     /// A deal pipeline's id (`pipeline`, or the default one) and its first stage's id.
     fn pipeline_first_stage(
         &self,

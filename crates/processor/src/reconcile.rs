@@ -51,6 +51,11 @@ pub fn reconcile(
             wanted.clone_from(held);
         }
     }
+    // Likewise the customer's contacts: a deal without any (an AWS referral's) does not erase
+    // the ones Partner Central holds.
+    if desired.contacts.is_empty() {
+        desired.contacts.clone_from(&current.contacts);
+    }
     match current.life_cycle.stage.as_str() {
         "Closed Lost" => {
             if current != desired {

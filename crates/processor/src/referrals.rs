@@ -121,6 +121,17 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         {
             Ok(r) => r,
             Err(e) if e.quota => result(Outcome::Deferred, e.reason),
+            // HubSpot refuses the deal itself (a currency the portal lacks, an owner or stage
+            // that does not exist): no deal to show it on. Logged and acknowledged; the next
+            // sweep tries again once the configuration is fixed.
+            Err(e) if e.reason.starts_with("HubSpot rejected the request") => {
+                tracing::error!(
+                    invitation_id,
+                    error = e.reason.as_str(),
+                    "AWS referral: HubSpot refused its deal; check REFERRAL_* and the portal"
+                );
+                result(Outcome::DataError, e.reason)
+            }
             Err(e) => result(Outcome::TransientError, e.reason),
         }
     }
@@ -160,7 +171,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             .await?
         {
             Some(deal) => deal,
-            None if invitation.state == Some(InvitationState::Pending) => {
+            None if invitation.state == Some(InvitationState::Pending)
+                && invitation.expires_at.is_none_or(|e| e > self.clock.now()) =>
+            {
                 let (deal, created) = self.create_referral_deal(&invitation, &properties).await?;
                 ours = created;
                 received = created.then_some("received");
@@ -303,7 +316,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         deal: &CrmRecord,
         invitation: &Invitation,
     ) -> Result<(), Retry> {
-        if invitation.state == Some(InvitationState::Pending) {
+        // A task made by an attempt that failed afterwards (before the status) is not made twice.
+        let has_task = self.crm.deal_task_count(&deal.id).await? > 0;
+        if invitation.state == Some(InvitationState::Pending) && !has_task {
             let now = self.clock.now();
             let due = invitation
                 .expires_at
@@ -389,7 +404,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                         || !self.failure_shown(snapshot, task)) =>
             {
                 let reason = accept_failure(task);
-                return self.referral_error(snapshot, reason, Some("")).await;
+                self.mirror(snapshot, &invitation, "pending", Some(reason.clone()), None)
+                    .await?;
+                return Ok(ReferralStep::Done(result(Outcome::DataError, reason)));
             }
             _ => {}
         }
@@ -398,7 +415,10 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
             (Some(InvitationState::Pending), Some("accept")) => {
                 self.accept(snapshot, &invitation, &tasks, deadline).await
             }
-            (Some(InvitationState::Pending), None) if auto => {
+            // Auto-accept, unless an earlier attempt was refused (shown; a person decides then).
+            (Some(InvitationState::Pending), None)
+                if auto && snapshot.deal.prop("aws_sync_status") != Some("error") =>
+            {
                 self.accept(snapshot, &invitation, &tasks, deadline).await
             }
             (Some(InvitationState::Pending), Some("reject")) => {
@@ -442,7 +462,13 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                         _ => "accepted",
                     },
                 );
-                self.mirror(snapshot, &invitation, status, explanation.clone(), None)
+                // A rejection moves the deal to the lost stage once (also when our own move
+                // failed after the rejection went through: the status is not written then).
+                let stage = (other == InvitationState::Rejected
+                    && snapshot.deal.prop(INVITATION_STATUS) != Some("rejected"))
+                .then(|| self.settings.referrals.rejected_stage.clone())
+                .flatten();
+                self.mirror(snapshot, &invitation, status, explanation.clone(), stage)
                     .await?;
                 let mut r = result(
                     if explanation.is_some() {
@@ -556,7 +582,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 }
                 TaskState::Failed => {
                     let reason = accept_failure(&task);
-                    return self.referral_error(snapshot, reason, Some("")).await;
+                    self.mirror(snapshot, invitation, "pending", Some(reason.clone()), None)
+                        .await?;
+                    return Ok(ReferralStep::Done(result(Outcome::DataError, reason)));
                 }
                 TaskState::InProgress if Instant::now() + FOLLOW_PAUSE > until => {
                     self.mirror(snapshot, invitation, "accepting", None, None)
@@ -602,6 +630,12 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         {
             Ok(()) => {
                 let stage = self.settings.referrals.rejected_stage.clone();
+                if snapshot.deal.prop("aws_sync_status") == Some("error") {
+                    let mut clear = BTreeMap::new();
+                    clear.insert("aws_sync_status".to_owned(), String::new());
+                    clear.insert("aws_sync_error".to_owned(), String::new());
+                    self.write_back(snapshot, clear, false).await?;
+                }
                 self.mirror(snapshot, invitation, "rejected", None, stage)
                     .await?;
                 let mut r = result(
@@ -662,10 +696,8 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                     values::truncate_clean(&text, 2000),
                 );
             }
-            None if snapshot.deal.prop("aws_sync_status") == Some("error") => {
-                props.insert("aws_sync_error".to_owned(), String::new());
-                props.insert("aws_sync_status".to_owned(), String::new());
-            }
+            // An explanation shown stays until the deal is linked or rejected by us: our own
+            // write-back (the cleared decision echoes as a webhook) must not erase it.
             None => {}
         }
         if let Some(stage) = stage {

@@ -16,7 +16,7 @@ use crate::rate_limit::{TokenBucket, backoff};
 
 mod records;
 mod search;
-pub use search::{SEARCH_MAX_RESULTS, SEARCH_PAGE_SIZE};
+pub use search::{SEARCH_MAX_RESULTS, SEARCH_PAGE_SIZE, SEARCH_PAUSE};
 
 /// Requests per second and burst, per Lambda instance. HubSpot allows 100–190 per 10 s per app
 /// depending on the plan, and the queue runs up to [`MAX_CONCURRENT_INVOCATIONS`] instances:
@@ -364,6 +364,17 @@ impl Crm for HubSpotClient {
     ) -> Result<(), CrmError> {
         self.create_task(deal_id, subject, body, due, owner_id)
             .await
+    }
+
+    async fn deal_task_count(&self, deal_id: &str) -> Result<usize, CrmError> {
+        let path = format!(
+            "/crm/v3/objects/deals/{}?associations=tasks",
+            encode(deal_id)
+        );
+        Ok(self
+            .call(Method::GET, &path, None)
+            .await?
+            .map_or(0, |v| associated(&v, "tasks", None).len()))
     }
 
     async fn pipeline_first_stage(

@@ -21,7 +21,7 @@ pub const SEARCH_PAGE_SIZE: usize = 200;
 /// Results one query can page through.
 pub const SEARCH_MAX_RESULTS: usize = 10_000;
 /// Pause between two searches: HubSpot allows 5 search requests per second per account.
-const SEARCH_PAUSE: Duration = Duration::from_millis(250);
+pub const SEARCH_PAUSE: Duration = Duration::from_millis(250);
 
 /// The search body: deals whose property holds one of its `waiting` values, or modified at or
 /// after `since`; `above` restarts the scan above an id once a query's 10 000 results are used

@@ -347,6 +347,9 @@ impl Crm for FlakyCrm {
             .create_deal_task(deal_id, subject, body, due, owner_id)
             .await
     }
+    async fn deal_task_count(&self, deal_id: &str) -> Result<usize, CrmError> {
+        self.inner.deal_task_count(deal_id).await
+    }
     async fn pipeline_first_stage(
         &self,
         pipeline: Option<&str>,

@@ -148,7 +148,7 @@ async fn decide(
 async fn an_invitation_becomes_one_complete_deal_under_duplicates_and_two_processors() {
     let env = env().await;
     let (first, queue) = queued_with(&env, settings(false));
-    let second = processor_on(&env, settings(false));
+    let second = processor_on(&env, settings(false)).with_requeue(queue.clone());
     let id = env.pc.invite(NewInvitation::default());
     let event = invitation_event(&env, &id);
     // Ten deliveries of the event, five to each of two processors at once (EventBridge retries
@@ -404,6 +404,20 @@ async fn a_decision_after_expiry_or_a_console_answer_is_explained_on_the_deal_ne
             .call_count("StartEngagementByAcceptingInvitationTask"),
         0
     );
+    // Our write-back cleared the spent decision; HubSpot echoes that change as a webhook. The
+    // explanation stays.
+    let echo = processor
+        .handle_batch(
+            batch(&[deal_change("echo", &deal, "aws_invitation_decision", "")]),
+            deadline(),
+        )
+        .await;
+    assert!(failures(&echo).is_empty());
+    assert_eq!(deal_prop(&env, &deal, "aws_sync_error"), Some(error));
+    assert_eq!(
+        deal_prop(&env, &deal, "aws_sync_status").as_deref(),
+        Some("error")
+    );
 
     // Answered in the Partner Central console: mirrored on the next look.
     let (other, other_deal) = {
@@ -482,4 +496,44 @@ async fn the_sweep_picks_up_an_invitation_whose_events_were_lost() {
         .await;
     drain(&processor, &queue).await;
     assert_eq!(deals_of(&env, &id).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_rejection_whose_write_back_failed_still_moves_the_deal_on_the_retry() {
+    let env = env().await;
+    let (processor, queue) = queued_with(&env, settings(false));
+    let (id, deal) = referred(&env, &processor, &queue).await;
+    env.hubspot.upsert(
+        ObjectType::Deal,
+        &deal,
+        [("aws_invitation_decision", "reject")],
+    );
+    // AWS takes the rejection; our HubSpot write-back fails once.
+    let (flaky, fail_updates) = processor_with(
+        &env.hubspot,
+        &env.pc,
+        processor::WriteSlots::for_quota(1, 1000.0),
+        events::SystemClock,
+        settings(false),
+    );
+    fail_updates.store(1, std::sync::atomic::Ordering::SeqCst);
+    let msg = deal_change("reject", &deal, "aws_invitation_decision", "reject");
+    let first = flaky
+        .handle_batch(batch(std::slice::from_ref(&msg)), deadline())
+        .await;
+    assert_eq!(failures(&first), ["reject"], "{:?}", first.outcomes);
+    assert_eq!(env.pc.invitation(&id).unwrap()["Status"], "REJECTED");
+    // The redelivery finds it rejected at AWS: mirrored, moved, no error, no second call.
+    let retry = flaky.handle_batch(batch(&[msg]), deadline()).await;
+    assert!(failures(&retry).is_empty(), "{:?}", retry.outcomes);
+    assert_eq!(
+        deal_prop(&env, &deal, "aws_invitation_status").as_deref(),
+        Some("rejected")
+    );
+    assert_eq!(
+        deal_prop(&env, &deal, "dealstage").as_deref(),
+        Some("closedlost")
+    );
+    assert_eq!(deal_prop(&env, &deal, "aws_sync_status"), None);
+    assert_eq!(env.pc.call_count("RejectEngagementInvitation"), 1);
 }
