@@ -684,21 +684,18 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
         if let Some(expires) = invitation.expires_at {
             props.insert(INVITATION_EXPIRES_AT.to_owned(), iso(expires));
         }
-        match error {
-            Some(text) => {
-                // The decision was spent: a person decides again if there is still a choice.
-                if snapshot.deal.prop(INVITATION_DECISION).is_some() {
-                    props.insert(INVITATION_DECISION.to_owned(), String::new());
-                }
-                props.insert("aws_sync_status".to_owned(), "error".to_owned());
-                props.insert(
-                    "aws_sync_error".to_owned(),
-                    values::truncate_clean(&text, 2000),
-                );
+        // Without an error, an explanation shown stays until the deal is linked or rejected by
+        // us: our own write-back (the cleared decision echoes as a webhook) must not erase it.
+        if let Some(text) = error {
+            // The decision was spent: a person decides again if there is still a choice.
+            if snapshot.deal.prop(INVITATION_DECISION).is_some() {
+                props.insert(INVITATION_DECISION.to_owned(), String::new());
             }
-            // An explanation shown stays until the deal is linked or rejected by us: our own
-            // write-back (the cleared decision echoes as a webhook) must not erase it.
-            None => {}
+            props.insert("aws_sync_status".to_owned(), "error".to_owned());
+            props.insert(
+                "aws_sync_error".to_owned(),
+                values::truncate_clean(&text, 2000),
+            );
         }
         if let Some(stage) = stage {
             props.insert("dealstage".to_owned(), stage);

@@ -88,7 +88,7 @@ async fn a_late_decision_is_explained(queue: Queue) {
     let p = two_instances(queue).await;
     let sandbox = p.sandbox.as_ref().unwrap();
     let id = sandbox.partner_central.invite(NewInvitation::default());
-    let deal = deal_with_status(&p, &id, "pending").await;
+    deal_with_status(&p, &id, "pending").await;
     // Expired unanswered…
     sandbox.partner_central.expire_invitation(&id).unwrap();
     let deal = deal_with_status(&p, &id, "expired").await;
