@@ -101,23 +101,31 @@ impl EventBridgeEvent {
     /// `detail.engagementInvitationId`, else the last segment of an `…/engagement-invitation/<id>`
     /// ARN.
     pub fn invitation_id(&self) -> Option<String> {
-        let detail = &self.detail;
-        let from_detail = [
-            detail.pointer("/engagementInvitation/id"),
-            detail.pointer("/engagementInvitation/identifier"),
-            detail.get("engagementInvitationId"),
-            detail.get("invitationId"),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(Value::as_str)
-        .map(str::trim)
-        .filter(|id| !id.is_empty());
+        self.identifier(
+            &[
+                "/engagementInvitation/id",
+                "/engagementInvitation/identifier",
+                "/engagementInvitationId",
+                "/invitationId",
+            ],
+            "/engagement-invitation/",
+        )
+    }
+
+    /// The first non-blank string at one of `pointers` in `detail`, else the segment after
+    /// `arn_part` in one of `resources`.
+    fn identifier(&self, pointers: &[&str], arn_part: &str) -> Option<String> {
+        let from_detail = pointers
+            .iter()
+            .filter_map(|p| self.detail.pointer(p))
+            .find_map(Value::as_str)
+            .map(str::trim)
+            .filter(|id| !id.is_empty());
         from_detail.map(str::to_owned).or_else(|| {
             self.resources
                 .iter()
                 .find_map(|arn| {
-                    let (_, id) = arn.rsplit_once("/engagement-invitation/")?;
+                    let (_, id) = arn.rsplit_once(arn_part)?;
                     Some(id.trim()).filter(|id| !id.is_empty() && !id.contains('/'))
                 })
                 .map(str::to_owned)
@@ -132,27 +140,15 @@ impl EventBridgeEvent {
     /// The opportunity the event is about: `detail.opportunity.identifier` (or `.id`),
     /// `detail.opportunityId`, else the last path segment of an `…/opportunity/<id>` ARN.
     pub fn opportunity_id(&self) -> Option<String> {
-        let detail = &self.detail;
-        let from_detail = [
-            detail.pointer("/opportunity/identifier"),
-            detail.pointer("/opportunity/id"),
-            detail.get("opportunityId"),
-            detail.get("opportunityIdentifier"),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(Value::as_str)
-        .map(str::trim)
-        .filter(|id| !id.is_empty());
-        from_detail.map(str::to_owned).or_else(|| {
-            self.resources
-                .iter()
-                .find_map(|arn| {
-                    let (_, id) = arn.rsplit_once("/opportunity/")?;
-                    Some(id.trim()).filter(|id| !id.is_empty() && !id.contains('/'))
-                })
-                .map(str::to_owned)
-        })
+        self.identifier(
+            &[
+                "/opportunity/identifier",
+                "/opportunity/id",
+                "/opportunityId",
+                "/opportunityIdentifier",
+            ],
+            "/opportunity/",
+        )
     }
 }
 

@@ -522,27 +522,9 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 self.follow_accept(snapshot, invitation, task, deadline)
                     .await
             }
+            // Refused: answered elsewhere or expired meanwhile, or the token was used.
             Err(OpportunityError::Conflict(reason) | OpportunityError::Invalid(reason)) => {
-                // Refused: answered elsewhere or expired meanwhile, or the token was used.
-                let now = self.opportunities.invitation(&invitation.id).await;
-                let status = now
-                    .ok()
-                    .flatten()
-                    .and_then(|i| i.state)
-                    .map_or("pending", InvitationState::as_property);
-                let explanation = format!(
-                    "AWS refused to accept invitation {}: {reason}",
-                    invitation.id
-                );
-                self.mirror(
-                    snapshot,
-                    invitation,
-                    status,
-                    Some(explanation.clone()),
-                    None,
-                )
-                .await?;
-                Ok(ReferralStep::Done(result(Outcome::DataError, explanation)))
+                self.refused(snapshot, invitation, "accept", &reason).await
             }
             Err(e) => Err(crate::sync::pc_retry(e)),
         }
@@ -646,26 +628,40 @@ impl<C: Crm, O: Opportunities, K: Clock> Processor<C, O, K> {
                 Ok(ReferralStep::Done(r))
             }
             Err(OpportunityError::Conflict(why) | OpportunityError::Invalid(why)) => {
-                let now = self.opportunities.invitation(&invitation.id).await;
-                let status = now
-                    .ok()
-                    .flatten()
-                    .and_then(|i| i.state)
-                    .map_or("pending", InvitationState::as_property);
-                let explanation =
-                    format!("AWS refused to reject invitation {}: {why}", invitation.id);
-                self.mirror(
-                    snapshot,
-                    invitation,
-                    status,
-                    Some(explanation.clone()),
-                    None,
-                )
-                .await?;
-                Ok(ReferralStep::Done(result(Outcome::DataError, explanation)))
+                self.refused(snapshot, invitation, "reject", &why).await
             }
             Err(e) => Err(crate::sync::pc_retry(e)),
         }
+    }
+
+    /// AWS refused to `verb` the invitation: its state as AWS holds it now, with the
+    /// explanation, on the deal (never retried).
+    async fn refused(
+        &self,
+        snapshot: &mut DealSnapshot,
+        invitation: &Invitation,
+        verb: &str,
+        reason: &str,
+    ) -> Result<ReferralStep, Retry> {
+        let now = self.opportunities.invitation(&invitation.id).await;
+        let status = now
+            .ok()
+            .flatten()
+            .and_then(|i| i.state)
+            .map_or("pending", InvitationState::as_property);
+        let explanation = format!(
+            "AWS refused to {verb} invitation {}: {reason}",
+            invitation.id
+        );
+        self.mirror(
+            snapshot,
+            invitation,
+            status,
+            Some(explanation.clone()),
+            None,
+        )
+        .await?;
+        Ok(ReferralStep::Done(result(Outcome::DataError, explanation)))
     }
 
     /// The invitation's state on the deal (only what differs is written). `error` puts the
