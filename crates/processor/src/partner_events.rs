@@ -2,16 +2,19 @@
 //!
 //! - A Partner Central event about an opportunity is resolved to its deal (the opportunity's
 //!   `PartnerOpportunityIdentifier` is the HubSpot deal id for every opportunity this sync
-//!   made) and handed to the queue as a `SyncEvent` with source `aws` in the deal's message
+//!   made; otherwise the deal whose `aws_opportunity_id` names it, as for an accepted AWS
+//!   referral) and handed to the queue as a `SyncEvent` with source `aws` in the deal's message
 //!   group, deduplicated on the EventBridge event id: it is then synced like a HubSpot event,
 //!   in order with them, and never at the same time as another sync of the deal. The events
 //!   share one message group on the way in (EventBridge's FIFO target takes a constant group),
 //!   so resolving them is kept to one read each.
 //! - An opportunity linked to no deal (created in the Partner Central console) is counted and
 //!   logged, and the event acknowledged.
+//! - An engagement invitation event (an AWS referral) becomes an invitation hint in the
+//!   invitation's own group (`crate::referrals`).
 //! - The schedule's `Scheduled Event` runs the reconciliation sweep: opportunities whose
 //!   LastModifiedDate falls in the look-back window, and deals the sync waits on or that
-//!   changed in the window, each get one hint. Partner Central delivers events best effort and
+//!   changed in the window, each get one hint, and so does every pending invitation. Partner Central delivers events best effort and
 //!   HubSpot stops retrying a webhook after a day; the sweep heals both. A sweep that fails or
 //!   runs out of time is acknowledged and counted (`SweepRuns`, `failed`): the next one looks
 //!   back twice the interval, so it covers this one's window, and a failing sweep never holds
