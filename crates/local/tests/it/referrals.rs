@@ -10,7 +10,6 @@ use local::pipeline::Pipeline;
 use local::webhook::{DEMO_PORTAL, DEMO_SECRET, EventFactory, WebhookClient};
 use sandbox::hubspot::ObjectType;
 use sandbox::partner_central::NewInvitation;
-use serde_json::{Value, json};
 
 use crate::support::Queue;
 
@@ -18,33 +17,13 @@ async fn two_instances(queue: Queue) -> Pipeline {
     crate::support::pipeline_with_workers(queue, 3, 2).await
 }
 
-/// Deals carrying invitation `id` (HubSpot search; a 429 is waited out).
-async fn deals_of(p: &Pipeline, id: &str) -> Vec<String> {
-    let hubspot = &p.sandbox.as_ref().unwrap().hubspot;
-    for _ in 0..50 {
-        let response = reqwest::Client::new()
-            .post(format!("{}/crm/v3/objects/deals/search", hubspot.base_url()))
-            .bearer_auth(hubspot.token())
-            .json(&json!({
-                "filterGroups": [{"filters": [{"propertyName": "aws_invitation_id", "operator": "EQ", "value": id}]}],
-                "limit": 100,
-            }))
-            .send()
-            .await
-            .unwrap();
-        if response.status().as_u16() == 429 {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            continue;
-        }
-        let answer: Value = response.json().await.unwrap();
-        return answer["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_str().unwrap().to_owned())
-            .collect();
-    }
-    panic!("HubSpot search kept answering 429");
+/// Deals carrying invitation `id`.
+fn deals_of(p: &Pipeline, id: &str) -> Vec<String> {
+    p.sandbox
+        .as_ref()
+        .unwrap()
+        .hubspot
+        .with_value(ObjectType::Deal, "aws_invitation_id", id)
 }
 
 /// Waits until invitation `id` has a deal whose aws_invitation_status is `status`.
@@ -52,7 +31,7 @@ async fn deal_with_status(p: &Pipeline, id: &str, status: &str) -> String {
     let hubspot = &p.sandbox.as_ref().unwrap().hubspot;
     let until = Instant::now() + Duration::from_secs(30);
     loop {
-        let deals = deals_of(p, id).await;
+        let deals = deals_of(p, id);
         if let [deal] = deals.as_slice()
             && hubspot
                 .property(ObjectType::Deal, deal, "aws_invitation_status")
@@ -77,7 +56,7 @@ async fn duplicates_make_one_deal(queue: Queue) {
     pc.duplicate_next_events(9);
     let id = pc.invite(NewInvitation::default());
     let deal = deal_with_status(&p, &id, "pending").await;
-    assert_eq!(deals_of(&p, &id).await, vec![deal.clone()]);
+    assert_eq!(deals_of(&p, &id), vec![deal.clone()]);
     let hubspot = &p.sandbox.as_ref().unwrap().hubspot;
     assert_eq!(hubspot.tasks_of_deal(&deal).len(), 1);
     assert_eq!(p.dlq.depth().await.unwrap().total(), 0);
@@ -133,7 +112,7 @@ async fn the_sweep_finds_a_lost_invitation(queue: Queue) {
     let id = pc.invite(NewInvitation::default());
     pc.set_event_delivery(true);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(deals_of(&p, &id).await.is_empty(), "no event, no deal yet");
+    assert!(deals_of(&p, &id).is_empty(), "no event, no deal yet");
     p.sweep_now().await.unwrap();
     deal_with_status(&p, &id, "pending").await;
     p.shutdown().await;

@@ -15,9 +15,11 @@ use aws_sdk_partnercentralselling::types::{
 use chrono::DateTime;
 
 use super::{MapErrInto, PartnerCentralClient, classify, no_sdk_retries};
-use crate::domain::{AcceptTask, AwsTeamMember, Invitation, InvitationState, TaskState};
+use crate::domain::{AcceptTask, AwsTeamMember, Invitation, InvitationState};
 use crate::ports::OpportunityError;
 
+/// An accept task in our terms: the submission task's reading (an unknown status counts as
+/// running) plus the opportunity the accepted invitation became.
 fn accept_task(
     id: Option<&str>,
     status: Option<&TaskStatus>,
@@ -26,18 +28,14 @@ fn accept_task(
     reason: Option<&ReasonCode>,
     message: Option<&str>,
 ) -> AcceptTask {
-    let state = match status {
-        Some(TaskStatus::Complete) => TaskState::Complete,
-        Some(TaskStatus::Failed) => TaskState::Failed,
-        _ => TaskState::InProgress,
-    };
+    let t = super::task(id, status, started, reason, message);
     AcceptTask {
-        id: id.unwrap_or_default().to_owned(),
-        state,
-        started_ms: started.and_then(|t| t.to_millis().ok()).unwrap_or_default(),
+        id: t.id,
+        state: t.state,
+        started_ms: t.started_ms,
         opportunity_id: opportunity_id.filter(|o| !o.is_empty()).map(str::to_owned),
-        reason_code: reason.map(|r| r.as_str().to_owned()),
-        message: message.map(str::to_owned),
+        reason_code: t.reason_code,
+        message: t.message,
     }
 }
 

@@ -26,61 +26,13 @@ fn invitation_event(env: &Env, id: &str) -> Value {
 }
 
 /// Deals that carry invitation `id`.
-async fn deals_of(env: &Env, id: &str) -> Vec<String> {
-    let client = reqwest::Client::new();
-    // HubSpot allows 5 searches a second: wait out a 429 as a client must.
-    for _ in 0..20 {
-        let response = client
-            .post(format!("{}/crm/v3/objects/deals/search", env.hubspot.base_url()))
-            .bearer_auth(env.hubspot.token())
-            .json(&serde_json::json!({
-                "filterGroups": [{"filters": [{"propertyName": "aws_invitation_id", "operator": "EQ", "value": id}]}],
-                "limit": 100,
-            }))
-            .send()
-            .await
-            .unwrap();
-        if response.status().as_u16() == 429 {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            continue;
-        }
-        let answer: Value = response.json().await.unwrap();
-        return answer["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_str().unwrap().to_owned())
-            .collect();
-    }
-    panic!("HubSpot search kept answering 429");
-}
-
-#[allow(dead_code)]
-async fn deals_of_once(env: &Env, id: &str) -> Vec<String> {
-    let client = reqwest::Client::new();
-    let answer: Value = client
-        .post(format!("{}/crm/v3/objects/deals/search", env.hubspot.base_url()))
-        .bearer_auth(env.hubspot.token())
-        .json(&serde_json::json!({
-            "filterGroups": [{"filters": [{"propertyName": "aws_invitation_id", "operator": "EQ", "value": id}]}],
-            "limit": 100,
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_owned())
-        .collect()
+fn deals_of(env: &Env, id: &str) -> Vec<String> {
+    env.hubspot
+        .with_value(ObjectType::Deal, "aws_invitation_id", id)
 }
 
 async fn the_deal(env: &Env, id: &str) -> String {
-    let deals = deals_of(env, id).await;
+    let deals = deals_of(env, id);
     assert_eq!(deals.len(), 1, "deals of invitation {id}: {deals:?}");
     deals[0].clone()
 }
@@ -495,7 +447,7 @@ async fn the_sweep_picks_up_an_invitation_whose_events_were_lost() {
         .handle_batch(batch(&[schedule("s-2")]), deadline())
         .await;
     drain(&processor, &queue).await;
-    assert_eq!(deals_of(&env, &id).await.len(), 1);
+    assert_eq!(deals_of(&env, &id).len(), 1);
 }
 
 #[tokio::test]

@@ -285,6 +285,17 @@ impl HubSpotFake {
             .and_then(|object| object.properties.get(name).cloned().flatten())
     }
 
+    /// Ids of the live objects of `kind` whose `name` is `value` (what a person sees filtering
+    /// the CRM; the search API answers the same, within its rate limit), in id order.
+    pub fn with_value(&self, kind: ObjectType, name: &str, value: &str) -> Vec<String> {
+        lock(&self.shared.store)
+            .live_of(kind)
+            .into_iter()
+            .filter(|o| o.properties.get(name).cloned().flatten().as_deref() == Some(value))
+            .map(|o| o.id.clone())
+            .collect()
+    }
+
     /// A live object with every property it holds (unset ones as `null`), in the v3 object
     /// JSON; `None` if unknown or archived.
     pub fn object(&self, kind: ObjectType, id: &str) -> Option<serde_json::Value> {
